@@ -1,0 +1,47 @@
+# A thin wrapper over meson. `make demo` and `make check` work on a fresh
+# Debian machine as root: they install what is missing first.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+MESON_OPTS ?=
+JOBS       ?= 2
+
+.PHONY: all deps build demo check check-asan lint clean fuzz
+
+all: build
+
+deps:
+	@scripts/bootstrap.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+# The main job end to end on the embedded default: a simulated fleet of API
+# servers on loopback (in a private network namespace), scanned into
+# census.db, then the report.
+demo: build
+	scripts/demo.sh $(BUILD)
+
+lint:
+	scripts/lint.sh .
+
+# Every test: the normal build (werror), then the unit suite again under
+# ASan+UBSan; one closing summary line over both.
+check: deps
+	@rm -f $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) -Dwerror=true $(MESON_OPTS)
+	meson compile -C $(BUILD)
+	-meson test -C $(BUILD) --num-processes $(JOBS) --print-errorlogs
+	@[ -f $(BUILD_ASAN)/build.ninja ] || meson setup $(BUILD_ASAN) -Dwerror=true \
+	    -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug $(MESON_OPTS)
+	meson compile -C $(BUILD_ASAN)
+	-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    meson test -C $(BUILD_ASAN) --suite unit --num-processes $(JOBS) --print-errorlogs
+	@scripts/test-summary.py $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json
+
+check-asan: check
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz

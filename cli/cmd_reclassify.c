@@ -1,0 +1,14 @@
+/* cmd_reclassify.c - kcensus reclassify (not built yet). */
+#include "cli.h"
+
+static const struct cli_option options[] = {
+    CLI_OPT_DB, CLI_OPT_QUIET, CLI_OPT_VERBOSE, CLI_OPT_HELP, CLI_OPT_END,
+};
+
+const struct cli_command cli_cmd_reclassify = {
+    .name = "reclassify",
+    .summary = "re-derive verdicts from stored evidence with current rules",
+    .usage = "[options]",
+    .options = options,
+    .run = cli_not_built,
+};
