@@ -31,7 +31,8 @@ lint:
 # ASan+UBSan; one closing summary line over both.
 check: deps
 	@rm -f $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json
-	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) -Dwerror=true $(MESON_OPTS)
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) $(MESON_OPTS)
+	meson configure $(BUILD) -Dwerror=true
 	meson compile -C $(BUILD)
 	-meson test -C $(BUILD) --num-processes $(JOBS) --print-errorlogs
 	@[ -f $(BUILD_ASAN)/build.ninja ] || meson setup $(BUILD_ASAN) -Dwerror=true \
