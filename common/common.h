@@ -433,6 +433,10 @@ struct kc_sink_ops {
     int (*flush)(struct kc_sink *s);
     /* Flushes and frees. */
     void (*free)(struct kc_sink *s);
+    /* True while the sink's queue is above its high-water mark: the scanner
+     * stops taking new targets until it drops (writes are still accepted
+     * for targets already in flight). May be NULL (never busy). */
+    bool (*busy)(struct kc_sink *s);
 };
 
 /* Implementations embed this and get back with container_of. */
@@ -445,6 +449,7 @@ int kc_sink_write(struct kc_sink *s, const struct kc_result *r);
 int kc_sink_checkpoint(struct kc_sink *s, const struct kc_checkpoint *cp);
 int kc_sink_flush(struct kc_sink *s);
 void kc_sink_free(struct kc_sink *s);
+bool kc_sink_busy(struct kc_sink *s);
 
 /*
  * A sink writing one JSON object per line (same names as the storage

@@ -20,6 +20,11 @@ int kc_sink_flush(struct kc_sink *s)
     return s->ops->flush ? s->ops->flush(s) : 0;
 }
 
+bool kc_sink_busy(struct kc_sink *s)
+{
+    return s->ops->busy ? s->ops->busy(s) : false;
+}
+
 void kc_sink_free(struct kc_sink *s)
 {
     if (s != NULL)
@@ -237,6 +242,7 @@ static const struct kc_sink_ops jsonl_ops = {
     .checkpoint = NULL,
     .flush = jsonl_flush,
     .free = jsonl_free,
+    .busy = NULL,
 };
 
 struct kc_sink *kc_jsonl_sink_new(FILE *f, bool close_file)
@@ -314,11 +320,21 @@ static void tee_free(struct kc_sink *s)
     free(t);
 }
 
+static bool tee_busy(struct kc_sink *s)
+{
+    struct tee_sink *t = container_of(s, struct tee_sink, base);
+    for (size_t i = 0; i < t->n; i++)
+        if (kc_sink_busy(t->out[i]))
+            return true;
+    return false;
+}
+
 static const struct kc_sink_ops tee_ops = {
     .write = tee_write,
     .checkpoint = tee_checkpoint,
     .flush = tee_flush,
     .free = tee_free,
+    .busy = tee_busy,
 };
 
 struct kc_sink *kc_tee_sink_new(struct kc_sink **sinks, size_t n)
