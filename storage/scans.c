@@ -352,3 +352,16 @@ int kc_store_list_scans(struct kc_store *s,
     kc_store_unlock(s);
     return rc;
 }
+
+int kc_store_save_stored(struct kc_store *s, int64_t scan_id, uint64_t stored,
+                         struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = kc_store_prepare(s, "UPDATE scans SET stored = ?2 WHERE id = ?1",
+                              &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, scan_id);
+    sqlite3_bind_int64(st, 2, (int64_t)stored);
+    return step_done(s, st, "saving the counters", err);
+}

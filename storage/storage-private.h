@@ -74,6 +74,9 @@ int kc_store_save_progress(struct kc_store *s, int64_t scan_id,
                            const struct kc_checkpoint *cp,
                            const struct kc_scan_counters *c,
                            struct kc_error *err);
+/* Updates only the stored counter (every batch). */
+int kc_store_save_stored(struct kc_store *s, int64_t scan_id, uint64_t stored,
+                         struct kc_error *err);
 /* Loads a scan's counters (for a resumed writer). */
 int kc_store_load_counters(struct kc_store *s, int64_t scan_id,
                            struct kc_scan_counters *c, struct kc_error *err);

@@ -90,6 +90,10 @@ static int commit_batch(struct store_sink *w, size_t n, uint64_t *stored)
     rc = kc_store_exec(w->store, "BEGIN IMMEDIATE", &err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = apply_item(w, &w->ring[(w->head + i) % w->cap], stored, &err);
+    /* The stored counter rides along with every batch, so it is exact
+     * after a crash too (a resumed writer starts from it). */
+    if (rc == 0 && *stored != before)
+        rc = kc_store_save_stored(w->store, w->scan_id, *stored, &err);
     if (rc == 0)
         rc = kc_store_exec(w->store, "COMMIT", &err);
     if (rc != 0) {
