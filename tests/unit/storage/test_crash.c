@@ -73,6 +73,13 @@ static void complete(struct kc_sink *sink, uint64_t i)
     kc_result_clear(&r);
 }
 
+static int count_scan(void *ctx, const struct kc_scan_info *si)
+{
+    (void)si;
+    ++*(int *)ctx;
+    return 0;
+}
+
 /* The child: never returns. */
 static void scanner(const char *path)
 {
@@ -88,9 +95,14 @@ static void scanner(const char *path)
     srand((unsigned)getpid());
     if (kc_store_open(path, KC_STORE_CREATE, &s, &err) != 0)
         _exit(2);
-    if (kc_store_scan_resumable(s, &id, NULL, &cp, &err) == -ENOENT &&
-        kc_store_scan_begin(s, &p, &id, &err) != 0)
-        _exit(2);
+    if (kc_store_scan_resumable(s, &id, NULL, &cp, &err) == -ENOENT) {
+        int n = 0;
+        kc_store_list_scans(s, count_scan, &n, &err);
+        if (n > 0) /* finished already (killed on its way out) */
+            _exit(0);
+        if (kc_store_scan_begin(s, &p, &id, &err) != 0)
+            _exit(2);
+    }
     if (kc_store_stored_indexes(s, id, cp.low_uncommitted, cp.next_dispatch,
                                 &skip, &nskip, &err) != 0)
         _exit(2);
