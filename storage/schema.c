@@ -76,7 +76,6 @@ static const char v1_sql[] =
     " weight INTEGER NOT NULL DEFAULT 1,"
     " UNIQUE (scan_id, ip, port, sni)"
     ");"
-    "CREATE INDEX results_scan_index ON results(scan_id, target_index);"
     "CREATE INDEX results_ip_int ON results(ip_int) WHERE ip_int IS NOT NULL;"
     "CREATE INDEX results_k8s_version ON results(scan_id, minor)"
     " WHERE is_kubernetes = 1;"
@@ -93,10 +92,12 @@ static const char v1_sql[] =
     " content_type BLOB, body BLOB, body_total INTEGER, rtt_us INTEGER,"
     " PRIMARY KEY (result_id, seq)"
     ") WITHOUT ROWID;"
+    /* One sort instead of an index on (ip, port, sni): the index would
+     * cost ~20 bytes on every row for a view used interactively. */
     "CREATE VIEW latest_results AS"
-    " SELECT r.* FROM results r"
-    " WHERE r.scan_id = (SELECT max(r2.scan_id) FROM results r2"
-    "  WHERE r2.ip = r.ip AND r2.port = r.port AND r2.sni = r.sni);"
+    " SELECT * FROM (SELECT r.*, row_number() OVER"
+    "  (PARTITION BY r.ip, r.port, r.sni ORDER BY r.scan_id DESC) AS rn_"
+    "  FROM results r) WHERE rn_ = 1;"
     "CREATE VIEW kubernetes AS"
     " SELECT r.scan_id, s.label AS scan_label, r.ip, r.port, r.sni,"
     "  r.posture, CAST(r.git_version AS TEXT) AS git_version,"
@@ -114,7 +115,7 @@ static const char v1_sql[] =
     " SELECT scan_id, major, minor, sum(weight) AS n FROM results"
     " WHERE is_kubernetes = 1 GROUP BY scan_id, major, minor;";
 
-/* v2: geo provenance for `enrich`, merge bookkeeping, a posture index. */
+/* v2: geo provenance for `enrich`, merge bookkeeping, per-probe status view. */
 static const char v2_sql[] =
     "ALTER TABLE results ADD COLUMN geo_source TEXT;"
     /* One row per source scan merged into a scan (kcensus merge): the
@@ -143,7 +144,6 @@ static const char v2_sql[] =
     " PRIMARY KEY (scan_id, source_uid),"
     " UNIQUE (scan_id, shard_index)"
     ");"
-    "CREATE INDEX results_endpoint ON results(ip, port, sni, scan_id);"
     "CREATE VIEW probe_status AS"
     " SELECT result_id,"
     "  max(CASE probe WHEN 'version' THEN status END) AS version,"

@@ -390,9 +390,16 @@ void kc_column_str(sqlite3_stmt *st, int i, char *out, size_t size)
 
 /* ---- time ---- */
 
+/* Millisecond precision: durations have their own microsecond columns,
+ * and three digits less on two timestamps per row add up in a census. */
 void kc_time_text(int64_t us, char *out, size_t size)
 {
-    kc_format_time_utc(us, true, out, size);
+    char base[40];
+    kc_format_time_utc(us - us % 1000000, false, base, sizeof(base));
+    size_t n = strlen(base);
+    if (n > 0)
+        base[n - 1] = '\0'; /* drop the Z */
+    kc_snprintf(out, size, "%s.%03dZ", base, (int)(us % 1000000 / 1000));
 }
 
 bool kc_time_parse(const char *s, int64_t *us)

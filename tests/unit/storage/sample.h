@@ -126,7 +126,7 @@ static void sample_result(struct kc_result *r, uint64_t i, enum sample_kind k)
 /* A fresh temporary directory path + "/" + name in out. */
 #include <stdlib.h>
 #include <unistd.h>
-static void sample_tmp(char *out, size_t size, const char *name)
+__attribute__((unused)) static void sample_tmp(char *out, size_t size, const char *name)
 {
     char dir[] = "/tmp/kc-storage-XXXXXX";
     if (mkdtemp(dir) == NULL)
