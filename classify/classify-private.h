@@ -36,6 +36,8 @@ unsigned kc_probe_findings(const struct kc_probe_result *p);
 /* The contradiction findings that count for this probe under the rules
  * (health paths, /api and cluster-info only). */
 unsigned kc_probe_contradictions(const struct kc_probe_result *p);
+/* The findings that are contradictions for a probe id. */
+unsigned kc_contradiction_mask(enum kc_probe_id id);
 
 /*
  * Parses body as one JSON object (JSON_ALLOW_NUL, strict: no trailing

@@ -56,23 +56,26 @@ static bool cert_looks_kubernetes(const struct kc_cert_info *c)
 /* Sets is_kubernetes and evidence. */
 static void decide_kubernetes(struct kc_result *r)
 {
-    unsigned all = 0;
+    unsigned found[KC_PROBE__COUNT], all = 0;
     bool contradicted = false;
+    size_t n = r->n_probes < KC_PROBE__COUNT ? r->n_probes : KC_PROBE__COUNT;
     r->evidence[0] = '\0';
-    for (size_t i = 0; i < r->n_probes && i < KC_PROBE__COUNT; i++)
-        all |= kc_probe_findings(&r->probes[i]);
+    for (size_t i = 0; i < n; i++) {
+        found[i] = kc_probe_findings(&r->probes[i]); /* parses once */
+        all |= found[i];
+    }
     for (size_t t = 0; t < KC_ARRAY_LEN(positive_tokens); t++)
         if (all & positive_tokens[t].bit)
             evidence_add(r, positive_tokens[t].token, NULL);
     if (cert_looks_kubernetes(&r->cert))
         evidence_add(r, "cert_k8s", NULL);
-    for (size_t i = 0; i < r->n_probes && i < KC_PROBE__COUNT; i++) {
-        const struct kc_probe_result *p = &r->probes[i];
-        unsigned c = kc_probe_contradictions(p);
+    for (size_t i = 0; i < n; i++) {
+        enum kc_probe_id id = r->probes[i].id;
+        unsigned c = found[i] & kc_contradiction_mask(id);
         for (size_t t = 0; t < KC_ARRAY_LEN(contradiction_tokens); t++)
             if (c & contradiction_tokens[t].bit)
                 evidence_add(r, contradiction_tokens[t].token,
-                             kc_probe_str(p->id));
+                             kc_probe_str(id));
         contradicted |= c != 0;
     }
     r->is_kubernetes = (all & KC_POSITIVE) && !contradicted ? 1 : 0;

@@ -120,22 +120,26 @@ unsigned kc_probe_findings(const struct kc_probe_result *p)
     return f;
 }
 
-unsigned kc_probe_contradictions(const struct kc_probe_result *p)
+unsigned kc_contradiction_mask(enum kc_probe_id id)
 {
-    switch (p->id) {
+    switch (id) {
     case KC_PROBE_HEALTHZ:
     case KC_PROBE_LIVEZ:
     case KC_PROBE_READYZ:
     case KC_PROBE_API:
     case KC_PROBE_CLUSTER_INFO:
-        return kc_probe_findings(p) & (KC_FIND_HTML | KC_FIND_404_NOT_STATUS |
-                                       KC_FIND_HEALTH_BAD);
+        return KC_FIND_HTML | KC_FIND_404_NOT_STATUS | KC_FIND_HEALTH_BAD;
     case KC_PROBE_VERSION:
     case KC_PROBE_NAMESPACES:
     case KC_PROBE__COUNT:
         return 0;
     }
     return 0;
+}
+
+unsigned kc_probe_contradictions(const struct kc_probe_result *p)
+{
+    return kc_probe_findings(p) & kc_contradiction_mask(p->id);
 }
 
 /* ---- cluster-info CA --------------------------------------------------- */
