@@ -32,11 +32,14 @@ static const struct {
 #define KC_POSITIVE \
     (KC_FIND_VERSION_JSON | KC_FIND_STATUS | KC_FIND_PF | KC_FIND_HEALTH_OK)
 
-/* Appends ",token" (or "token" first); silently stops at the field's end
- * so a long list cannot overflow. */
+/* Appends ",a b" as one token; a token that would not fit whole is left
+ * out (the field is bounded; positives come first so they always fit). */
 static void evidence_add(struct kc_result *r, const char *a, const char *b)
 {
     size_t len = strlen(r->evidence);
+    size_t need = (len ? 1 : 0) + strlen(a) + (b ? strlen(b) : 0);
+    if (len + need >= sizeof r->evidence)
+        return;
     kc_snprintf(r->evidence + len, sizeof r->evidence - len, "%s%s%s",
                 len ? "," : "", a, b ? b : "");
 }
@@ -305,4 +308,61 @@ bool kc_classify_continue(const struct kc_result *r)
         }
     }
     return true;
+}
+
+/* The columns a re-classification may change, for comparison. */
+struct verdict {
+    int is_kubernetes;
+    enum kc_posture posture;
+    enum kc_vendor vendor;
+    int major, minor, patch;
+    bool prerelease;
+    int cluster_info_readable, jws_keys, namespaces_count;
+    char evidence[sizeof ((struct kc_result *)0)->evidence];
+    char ca[sizeof ((struct kc_result *)0)->cluster_ca_sha256];
+    char suffix[sizeof ((struct kc_result *)0)->vendor_suffix];
+};
+
+static void verdict_take(struct verdict *v, const struct kc_result *r)
+{
+    v->is_kubernetes = r->is_kubernetes;
+    v->posture = r->posture;
+    v->vendor = r->vendor;
+    v->major = r->major;
+    v->minor = r->minor;
+    v->patch = r->patch;
+    v->prerelease = r->prerelease;
+    v->cluster_info_readable = r->cluster_info_readable;
+    v->jws_keys = r->jws_keys;
+    v->namespaces_count = r->namespaces_count;
+    kc_strlcpy(v->evidence, r->evidence, sizeof v->evidence);
+    kc_strlcpy(v->ca, r->cluster_ca_sha256, sizeof v->ca);
+    kc_strlcpy(v->suffix, r->vendor_suffix, sizeof v->suffix);
+}
+
+/* Field by field (memcmp would compare padding). */
+static bool verdict_equal(const struct verdict *a, const struct verdict *b)
+{
+    return a->is_kubernetes == b->is_kubernetes && a->posture == b->posture &&
+           a->vendor == b->vendor && a->major == b->major &&
+           a->minor == b->minor && a->patch == b->patch &&
+           a->prerelease == b->prerelease &&
+           a->cluster_info_readable == b->cluster_info_readable &&
+           a->jws_keys == b->jws_keys &&
+           a->namespaces_count == b->namespaces_count &&
+           strcmp(a->evidence, b->evidence) == 0 &&
+           strcmp(a->ca, b->ca) == 0 && strcmp(a->suffix, b->suffix) == 0;
+}
+
+int kc_reclassify(struct kc_result *r, bool *changed)
+{
+    struct verdict before, after;
+    verdict_take(&before, r);
+    int rc = kc_classify(r);
+    if (rc < 0)
+        return rc;
+    verdict_take(&after, r);
+    if (changed != NULL)
+        *changed = !verdict_equal(&before, &after);
+    return 0;
 }

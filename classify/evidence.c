@@ -64,7 +64,7 @@ static bool ci_prefix(const struct kc_bytes *b, const char *pre)
 static bool is_markup(const struct kc_probe_result *p)
 {
     if (kc_bytes_present(&p->content_type) &&
-        memmem(p->content_type.data, p->content_type.len, "html", 4) != NULL)
+        strcasestr(p->content_type.data, "html") != NULL)
         return true;
     if (!kc_bytes_present(&p->body))
         return false;

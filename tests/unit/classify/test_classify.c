@@ -294,6 +294,111 @@ static void test_cert_evidence(void **state)
     }
 }
 
+/* Early stop along a sequence: continue[i] after probe i is answered. */
+static void test_continue(void **state)
+{
+    static const struct {
+        const char *name;
+        struct canned probes[4];
+        size_t n;
+        bool cont[4];
+    } cases[] = {
+        {"kube open",
+         {{V, 200, CT_JSON, B_VERSION, 0}, {HZ, 200, CT_TEXT, "ok", 0},
+          {CI, 403, CT_JSON, B_403_CI, 0}, {API, 403, CT_JSON, B_403_API, 0}},
+         4, {true, true, true, true}},
+        {"kube disabled",
+         {{V, 401, CT_JSON, B_401, 0}, {HZ, 401, CT_JSON, B_401, 0}},
+         2, {true, true}},
+        {"impostor: health answered with JSON",
+         {{V, 200, CT_JSON, B_VERSION, 0}, {HZ, 200, CT_JSON, B_VERSION, 0},
+          {LZ, 200, CT_TEXT, "ok", 0}},
+         3, {true, false, false}},
+        {"nginx 404 on /version", {{V, 404, CT_HTML, B_NGINX_404, 0}}, 1,
+         {false}},
+        {"Go 404 on /version", {{V, 404, CT_TEXT, B_GO_404, 0}}, 1, {false}},
+        {"/version 200 plain text", {{V, 200, CT_TEXT, "hello", 0}}, 1,
+         {false}},
+        {"/version 200 other JSON: maybe a proxy, keep going",
+         {{V, 200, CT_JSON, "{\"ok\":true}", 0}}, 1, {true}},
+        {"/version HTML but a pf header", {{V, 404, CT_HTML, "<p>", H_PF}}, 1,
+         {true}},
+        {"/version unanswered, /api nginx",
+         {{V, 0, NULL, NULL, 0}, {API, 404, CT_HTML, B_NGINX_404, 0}}, 2,
+         {true, false}},
+        {"/version 503 text (starting up)", {{V, 503, CT_TEXT, "x", 0}}, 1,
+         {true}},
+    };
+    for (size_t i = 0; i < KC_ARRAY_LEN(cases); i++) {
+        struct kc_result r;
+        kc_result_init(&r);
+        for (size_t k = 0; k < cases[i].n; k++) {
+            fixture_add(&r, &cases[i].probes[k]);
+            if (kc_classify_continue(&r) != cases[i].cont[k])
+                fail_msg("%s: after probe %zu", cases[i].name, k);
+        }
+        kc_result_clear(&r);
+    }
+}
+
+/* kc_reclassify reports whether the stored verdict changes. */
+static void test_reclassify_changed(void **state)
+{
+    struct kc_result r;
+    kc_result_init(&r);
+    const struct canned c[] = {OPEN_DEFAULT(B_VERSION_EKS)};
+    for (size_t i = 0; i < KC_ARRAY_LEN(c); i++)
+        fixture_add(&r, &c[i]);
+    bool changed = false;
+    /* Never classified: everything changes. */
+    assert_int_equal(kc_reclassify(&r, &changed), 0);
+    assert_true(changed);
+    /* Same rules, same evidence: nothing changes. */
+    assert_int_equal(kc_reclassify(&r, &changed), 0);
+    assert_false(changed);
+    /* A stored verdict from older rules differs in one column. */
+    r.vendor = KC_VENDOR_OTHER;
+    assert_int_equal(kc_reclassify(&r, &changed), 0);
+    assert_true(changed);
+    assert_int_equal(r.vendor, KC_VENDOR_EKS);
+    r.posture = KC_POSTURE_UNKNOWN;
+    assert_int_equal(kc_reclassify(&r, NULL), 0);
+    assert_int_equal(r.posture, KC_POSTURE_OPEN);
+    kc_result_clear(&r);
+}
+
+/* The evidence field is bounded: whole tokens only, positives kept. */
+static void test_evidence_bound(void **state)
+{
+    static const char head[] = "version_json,pf_header,audit_id,cert_k8s,"
+                               "!html:cluster_info,!404:cluster_info";
+    const struct canned v = {V, 200, CT_JSON, B_VERSION, H_PF | H_AUDIT};
+    const struct canned ci = {CI, 404, CT_HTML, B_NGINX_404, 0};
+    struct kc_result r;
+    kc_result_init(&r);
+    r.cert.present = true;
+    kc_bytes_set_str(&r.cert.issuer_cn, "kubernetes");
+    fixture_add(&r, &v);
+    /* A damaged record: cluster-info six times, 12 long tokens, more than
+     * the field holds. */
+    while (r.n_probes < KC_PROBE__COUNT)
+        fixture_add(&r, &ci);
+    assert_int_equal(kc_classify(&r), 0);
+    size_t len = strlen(r.evidence), tokens = 1;
+    assert_true(len < sizeof r.evidence);
+    assert_true(len > sizeof r.evidence - 40);
+    for (const char *p = r.evidence; *p; p++)
+        tokens += *p == ',';
+    assert_true(tokens < 4 + 12); /* some were left out */
+    assert_int_equal(strncmp(r.evidence, head, sizeof head - 1), 0);
+    /* Ends on a whole token. */
+    const char *last = strrchr(r.evidence, ',') + 1;
+    assert_true(strcmp(last, "!404:cluster_info") == 0 ||
+                strcmp(last, "!html:cluster_info") == 0);
+    assert_int_equal(r.is_kubernetes, 0);
+    kc_result_clear(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +408,9 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_from_stored_fields),
         cmocka_unit_test(test_cert_evidence),
+        cmocka_unit_test(test_continue),
+        cmocka_unit_test(test_reclassify_changed),
+        cmocka_unit_test(test_evidence_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
