@@ -201,6 +201,33 @@ static void test_full(void **state)
     kc_store_close(s);
 }
 
+/* Another process holds the write lock: a clear -EBUSY after the busy
+ * timeout, not a hang. */
+static void test_locked(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    struct kc_scan_params p = {.label = "locked"};
+    sqlite3 *other;
+    int64_t id;
+    char path[256];
+    (void)state;
+    sample_tmp(path, sizeof(path), "lock.db");
+    fill_scan(path, 1);
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
+    uint64_t t0 = kc_mono_us();
+    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), -EBUSY);
+    assert_true(kc_mono_us() - t0 < 30 * 1000000ull);
+    assert_non_null(strstr(err.msg, "lock"));
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
+    kc_store_close(s);
+}
+
 static void test_upgrade_v1(void **state)
 {
     struct kc_store *s;
@@ -268,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_readonly),
         cmocka_unit_test(test_full),
+        cmocka_unit_test(test_locked),
         cmocka_unit_test(test_upgrade_v1),
         cmocka_unit_test(test_policy),
     };
