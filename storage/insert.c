@@ -1,4 +1,4 @@
-/* insert.c - one result into results, probes and certificates, with
+/* insert.c - one result into results, probe_rows, bodies and certificates, with
  * prepared statements reused for the whole batch. */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,11 +16,25 @@ struct cert_slot {
     int64_t id;
 };
 
+/* Recently stored probe bodies (with their content type), verified byte
+ * for byte: a hash alone could be forged by a hostile server. */
+#define BODY_CACHE 1024
+#define BODY_CACHE_BYTES 496
+
+struct body_slot {
+    int64_t id; /* 0 = empty */
+    uint64_t hash;
+    uint16_t ct_len, body_len;
+    bool has_ct, has_body;
+    char bytes[BODY_CACHE_BYTES]; /* content type, then body */
+};
+
 struct kc_insert {
     struct kc_store *s;
     int64_t scan_id;
-    sqlite3_stmt *result, *probe, *cert_add, *cert_get;
+    sqlite3_stmt *result, *probe, *cert_add, *cert_get, *body_add, *body_get;
     struct cert_slot cache[CERT_CACHE];
+    struct body_slot *bodies; /* BODY_CACHE slots */
 };
 
 static const char result_sql[] =
@@ -38,10 +52,17 @@ static const char result_sql[] =
     " ?43, ?44, ?45, ?46, ?47, ?48)";
 
 static const char probe_sql[] =
-    "INSERT OR IGNORE INTO probes (result_id, seq, probe, sent, answered,"
+    "INSERT OR IGNORE INTO probe_rows (result_id, seq, probe, sent, answered,"
     " outcome, status, has_audit_id, has_pf_flowschema, has_pf_prioritylevel,"
-    " content_type, body, body_total, rtt_us)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    " body_id, body_total, rtt_us)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14)";
+
+static const char body_add_sql[] =
+    "INSERT INTO bodies (hash, content_type, body) VALUES (?1, ?2, ?3)";
+
+static const char body_get_sql[] =
+    "SELECT id FROM bodies WHERE hash = ?1 AND content_type IS ?2"
+    " AND body IS ?3";
 
 static const char cert_add_sql[] =
     "INSERT OR IGNORE INTO certificates (sha256, subject, subject_cn, issuer,"
@@ -61,6 +82,9 @@ void kc_insert_free(struct kc_insert *ins)
     sqlite3_finalize(ins->probe);
     sqlite3_finalize(ins->cert_add);
     sqlite3_finalize(ins->cert_get);
+    sqlite3_finalize(ins->body_add);
+    sqlite3_finalize(ins->body_get);
+    free(ins->bodies);
     free(ins);
 }
 
@@ -69,8 +93,11 @@ int kc_insert_new(struct kc_store *s, int64_t scan_id, struct kc_insert **out,
 {
     struct kc_insert *ins = calloc(1, sizeof(*ins));
     int rc;
-    if (ins == NULL)
+    if (ins == NULL || (ins->bodies = calloc(BODY_CACHE,
+                                              sizeof(*ins->bodies))) == NULL) {
+        free(ins);
         return kc_error_set(err, -ENOMEM, "out of memory");
+    }
     ins->s = s;
     ins->scan_id = scan_id;
     rc = kc_store_prepare(s, result_sql, &ins->result, err);
@@ -80,6 +107,10 @@ int kc_insert_new(struct kc_store *s, int64_t scan_id, struct kc_insert **out,
         rc = kc_store_prepare(s, cert_add_sql, &ins->cert_add, err);
     if (rc == 0)
         rc = kc_store_prepare(s, cert_get_sql, &ins->cert_get, err);
+    if (rc == 0)
+        rc = kc_store_prepare(s, body_add_sql, &ins->body_add, err);
+    if (rc == 0)
+        rc = kc_store_prepare(s, body_get_sql, &ins->body_get, err);
     if (rc != 0) {
         kc_insert_free(ins);
         return rc;
@@ -91,6 +122,97 @@ int kc_insert_new(struct kc_store *s, int64_t scan_id, struct kc_insert **out,
 void kc_insert_forget(struct kc_insert *ins)
 {
     memset(ins->cache, 0, sizeof(ins->cache));
+    for (size_t i = 0; i < BODY_CACHE; i++)
+        ins->bodies[i].id = 0;
+}
+
+/* FNV-1a over (content type, body), presence and lengths included. */
+static uint64_t body_hash(const struct kc_bytes *ct, const struct kc_bytes *b)
+{
+    uint64_t h = 14695981039346656037ull;
+    const struct kc_bytes *parts[2] = {ct, b};
+    for (int k = 0; k < 2; k++) {
+        uint64_t len = parts[k]->data ? parts[k]->len + 1 : 0;
+        for (int i = 0; i < 8; i++)
+            h = (h ^ ((len >> (8 * i)) & 0xff)) * 1099511628211ull;
+        for (size_t i = 0; parts[k]->data && i < parts[k]->len; i++)
+            h = (h ^ (unsigned char)parts[k]->data[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+static bool slot_matches(const struct body_slot *sl, uint64_t h,
+                         const struct kc_bytes *ct, const struct kc_bytes *b)
+{
+    return sl->id != 0 && sl->hash == h && sl->has_ct == (ct->data != NULL) &&
+           sl->has_body == (b->data != NULL) && sl->ct_len == ct->len &&
+           sl->body_len == b->len &&
+           (ct->len == 0 || memcmp(sl->bytes, ct->data, ct->len) == 0) &&
+           (b->len == 0 || memcmp(sl->bytes + ct->len, b->data, b->len) == 0);
+}
+
+static void slot_fill(struct body_slot *sl, uint64_t h, int64_t id,
+                      const struct kc_bytes *ct, const struct kc_bytes *b)
+{
+    if (ct->len + b->len > BODY_CACHE_BYTES)
+        return;
+    sl->id = id;
+    sl->hash = h;
+    sl->has_ct = ct->data != NULL;
+    sl->has_body = b->data != NULL;
+    sl->ct_len = (uint16_t)ct->len;
+    sl->body_len = (uint16_t)b->len;
+    if (ct->len)
+        memcpy(sl->bytes, ct->data, ct->len);
+    if (b->len)
+        memcpy(sl->bytes + ct->len, b->data, b->len);
+}
+
+static int body_step(struct kc_insert *ins, sqlite3_stmt *st, uint64_t h,
+                     const struct kc_bytes *ct, const struct kc_bytes *b)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (int64_t)h);
+    kc_bind_bytes(st, 2, ct);
+    kc_bind_bytes(st, 3, b);
+    int rc = sqlite3_step(st);
+    (void)ins;
+    return rc;
+}
+
+/* The bodies row of (content type, body), inserting it on first sight;
+ * 0 when both are absent. */
+static int body_id(struct kc_insert *ins, const struct kc_bytes *ct,
+                   const struct kc_bytes *b, int64_t *id,
+                   struct kc_error *err)
+{
+    uint64_t h;
+    struct body_slot *sl;
+    int rc;
+    *id = 0;
+    if (ct->data == NULL && b->data == NULL)
+        return 0;
+    h = body_hash(ct, b);
+    sl = &ins->bodies[h % BODY_CACHE];
+    if (slot_matches(sl, h, ct, b)) {
+        *id = sl->id;
+        return 0;
+    }
+    rc = body_step(ins, ins->body_get, h, ct, b);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(ins->body_get, 0);
+    sqlite3_reset(ins->body_get);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return kc_store_fail(ins->s, err, rc, "finding a probe body");
+    if (*id == 0) {
+        rc = body_step(ins, ins->body_add, h, ct, b);
+        sqlite3_reset(ins->body_add);
+        if (rc != SQLITE_DONE)
+            return kc_store_fail(ins->s, err, rc, "storing a probe body");
+        *id = sqlite3_last_insert_rowid(ins->s->db);
+    }
+    slot_fill(sl, h, *id, ct, b);
+    return 0;
 }
 
 static size_t cert_slot_of(const char *sha)
@@ -253,7 +375,10 @@ static int insert_probe(struct kc_insert *ins, int64_t result_id, int seq,
                         const struct kc_probe_result *p, struct kc_error *err)
 {
     sqlite3_stmt *st = ins->probe;
-    int rc;
+    int64_t bid;
+    int rc = body_id(ins, &p->content_type, &p->body, &bid, err);
+    if (rc != 0)
+        return rc;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, result_id);
     sqlite3_bind_int(st, 2, seq);
@@ -272,8 +397,10 @@ static int insert_probe(struct kc_insert *ins, int64_t result_id, int seq,
     sqlite3_bind_int(st, 8, p->has_audit_id);
     sqlite3_bind_int(st, 9, p->has_pf_flowschema);
     sqlite3_bind_int(st, 10, p->has_pf_prioritylevel);
-    kc_bind_bytes(st, 11, &p->content_type);
-    kc_bind_bytes(st, 12, &p->body);
+    if (bid != 0)
+        sqlite3_bind_int64(st, 11, bid);
+    else
+        sqlite3_bind_null(st, 11);
     sqlite3_bind_int64(st, 13, (int64_t)p->body_total);
     sqlite3_bind_int64(st, 14, p->rtt_us);
     rc = sqlite3_step(st);

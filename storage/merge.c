@@ -346,11 +346,14 @@ static int copy_rows(struct kc_store *s, const struct src_scan *sc,
     if (rc == 0)
         rc = exec_bound(
             s,
-            "INSERT OR IGNORE INTO main.probes SELECT d.id, p.seq, p.probe,"
-            " p.sent, p.answered, p.outcome, p.status, p.has_audit_id,"
-            " p.has_pf_flowschema, p.has_pf_prioritylevel, p.content_type,"
-            " p.body, p.body_total, p.rtt_us"
-            " FROM src.results r JOIN src.probes p ON p.result_id = r.id"
+            "INSERT OR IGNORE INTO main.probe_rows SELECT d.id, p.seq,"
+            " p.probe, p.sent, p.answered, p.outcome, p.status,"
+            " p.has_audit_id, p.has_pf_flowschema, p.has_pf_prioritylevel,"
+            " (SELECT m.id FROM main.bodies m WHERE m.hash = b.hash"
+            "  AND m.content_type IS b.content_type AND m.body IS b.body),"
+            " p.body_total, p.rtt_us"
+            " FROM src.results r JOIN src.probe_rows p ON p.result_id = r.id"
+            " LEFT JOIN src.bodies b ON b.id = p.body_id"
             " JOIN main.results d ON d.scan_id = ?2 AND d.ip = r.ip"
             "  AND d.port = r.port AND d.sni = r.sni"
             " WHERE r.scan_id = ?1",
@@ -388,6 +391,13 @@ static int merge_all(struct kc_store *s, uint64_t *scans, uint64_t *rows,
     rc = exec_bound(s, "INSERT OR IGNORE INTO main.certificates (" CERT_COLS
                     ") SELECT " CERT_COLS " FROM src.certificates",
                     0, 0, NULL, err);
+    if (rc == 0) /* bodies are deduplicated by content, like certificates */
+        rc = exec_bound(s, "INSERT INTO main.bodies (hash, content_type, body)"
+                        " SELECT b.hash, b.content_type, b.body FROM src.bodies b"
+                        " WHERE NOT EXISTS (SELECT 1 FROM main.bodies m"
+                        " WHERE m.hash = b.hash AND m.content_type IS"
+                        " b.content_type AND m.body IS b.body)",
+                        0, 0, NULL, err);
     if (rc != 0)
         return rc;
     kc_snprintf(sql, sizeof(sql), src_scans_sql, "src", "src");

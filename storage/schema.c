@@ -79,7 +79,16 @@ static const char v1_sql[] =
     "CREATE INDEX results_ip_int ON results(ip_int) WHERE ip_int IS NOT NULL;"
     "CREATE INDEX results_k8s_version ON results(scan_id, minor)"
     " WHERE is_kubernetes = 1;"
-    "CREATE TABLE probes ("
+    /* Probe bodies and content types are deduplicated like certificates:
+     * census answers repeat ("ok", the same 403 Status, one /version body
+     * per build), so a probe row carries a small id, not the bytes. */
+    "CREATE TABLE bodies ("
+    " id INTEGER PRIMARY KEY,"
+    " hash INTEGER NOT NULL,"
+    " content_type BLOB, body BLOB"
+    ");"
+    "CREATE INDEX bodies_hash ON bodies(hash);"
+    "CREATE TABLE probe_rows ("
     " result_id INTEGER NOT NULL REFERENCES results(id),"
     " seq INTEGER NOT NULL,"
     " probe TEXT NOT NULL,"
@@ -89,11 +98,16 @@ static const char v1_sql[] =
     " has_audit_id INTEGER NOT NULL DEFAULT 0,"
     " has_pf_flowschema INTEGER NOT NULL DEFAULT 0,"
     " has_pf_prioritylevel INTEGER NOT NULL DEFAULT 0,"
-    " content_type BLOB, body BLOB, body_total INTEGER, rtt_us INTEGER,"
+    " body_id INTEGER REFERENCES bodies(id),"
+    " body_total INTEGER, rtt_us INTEGER,"
     " PRIMARY KEY (result_id, seq)"
     ") WITHOUT ROWID;"
-    /* One sort instead of an index on (ip, port, sni): the index would
-     * cost ~20 bytes on every row for a view used interactively. */
+    "CREATE VIEW probes AS"
+    " SELECT p.result_id, p.seq, p.probe, p.sent, p.answered, p.outcome,"
+    "  p.status, p.has_audit_id, p.has_pf_flowschema,"
+    "  p.has_pf_prioritylevel, b.content_type, b.body, p.body_total,"
+    "  p.rtt_us"
+    " FROM probe_rows p LEFT JOIN bodies b ON b.id = p.body_id;"
     "CREATE VIEW latest_results AS"
     " SELECT * FROM (SELECT r.*, row_number() OVER"
     "  (PARTITION BY r.ip, r.port, r.sni ORDER BY r.scan_id DESC) AS rn_"

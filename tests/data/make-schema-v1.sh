@@ -38,15 +38,19 @@ VALUES
  (3, 1, 6, '127.0.0.6', 2130706438, 443, '', 'ok',
   '2026-01-05T10:00:03.000000Z', '2026-01-05T10:00:03.020000Z', 'TLSv1.2',
   NULL, 'default', 0, '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'c1');
-INSERT INTO probes (result_id, seq, probe, sent, answered, status,
-  content_type, body, body_total, rtt_us)
+INSERT INTO bodies (id, hash, content_type, body)
 VALUES
- (1, 0, 'version', 1, 1, 200, CAST('application/json' AS BLOB),
-  CAST('{"gitVersion":"v1.28.3"}' AS BLOB), 24, 900),
- (2, 0, 'version', 1, 1, 200, CAST('application/json' AS BLOB),
-  CAST('{"gitVersion":"v1.28.9+k3s1"}' AS BLOB), 29, 900),
- (3, 0, 'version', 1, 1, 404, CAST('text/plain' AS BLOB),
-  CAST('404 page not found' AS BLOB), 18, 900);
+ (1, 101, CAST('application/json' AS BLOB),
+  CAST('{"gitVersion":"v1.28.3"}' AS BLOB)),
+ (2, 102, CAST('application/json' AS BLOB),
+  CAST('{"gitVersion":"v1.28.9+k3s1"}' AS BLOB)),
+ (3, 103, CAST('text/plain' AS BLOB), CAST('404 page not found' AS BLOB));
+INSERT INTO probe_rows (result_id, seq, probe, sent, answered, status,
+  body_id, body_total, rtt_us)
+VALUES
+ (1, 0, 'version', 1, 1, 200, 1, 24, 900),
+ (2, 0, 'version', 1, 1, 200, 2, 29, 900),
+ (3, 0, 'version', 1, 1, 404, 3, 18, 900);
 PRAGMA user_version = 1;
 PRAGMA application_id = 1801676142;
 SQL

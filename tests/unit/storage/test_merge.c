@@ -93,6 +93,9 @@ static void test_shards(void **state)
     assert_int_equal(count(s, "SELECT kubernetes FROM scans"), 30);
     assert_int_equal(count(s, "SELECT count(*) FROM probes"), 30 + 30 * 6);
     assert_int_equal(count(s, "SELECT count(*) FROM certificates"), 7);
+    assert_int_equal(count(s, "SELECT count(*) FROM bodies"), 4);
+    assert_int_equal(count(s, "SELECT count(*) FROM probes WHERE probe = "
+                              "'version' AND body IS NULL"), 0);
 
     /* Idempotent: merging again changes nothing. */
     rows = 0;
@@ -100,6 +103,7 @@ static void test_shards(void **state)
     assert_int_equal(kc_store_merge(s, b, NULL, &rows, &err), 0);
     assert_int_equal(rows, 0);
     assert_int_equal(count(s, "SELECT count(*) FROM results"), 60);
+    assert_int_equal(count(s, "SELECT count(*) FROM bodies"), 4);
     assert_int_equal(count(s, "SELECT stored FROM scans"), 60);
 
     /* A shard 1/2 from another scan of the same group key is refused

@@ -184,6 +184,12 @@ static void test_duplicate_write(void **state)
     assert_int_equal(c.stored, 6);
     /* probes were not doubled either */
     assert_int_equal(count(s, "SELECT count(*) FROM probes"), 3 * 1 + 3 * 6);
+    /* bodies deduplicated: the 404 page, /version JSON, "ok", and the
+     * body-less application/json of the two 403s */
+    assert_int_equal(count(s, "SELECT count(*) FROM bodies"), 4);
+    assert_int_equal(count(s, "SELECT count(*) FROM probes WHERE probe = "
+                              "'healthz' AND CAST(body AS TEXT) = 'ok' AND "
+                              "CAST(content_type AS TEXT) = 'text/plain'"), 3);
     /* the same endpoint under another SNI is another row */
     sink = kc_store_sink_new(s, id, NULL, &err);
     struct kc_result r;
