@@ -77,14 +77,14 @@ static double file_bytes(struct kc_store *s, const char *path)
 }
 
 /* Rows per second through the sink; *bytes gets bytes per row. */
-static double run_sink(const char *dir, struct kc_result *rows, uint64_t n,
-                       double *bytes)
+static double run_sink(const char *dir, const char *name,
+                       struct kc_result *rows, uint64_t n, double *bytes)
 {
     char path[512];
     int64_t scan;
     struct kc_error err = {0};
     struct kc_store_writer_config cfg = {.store = KC_STORE_ALL};
-    struct kc_store *s = open_new(dir, "sink.db", &scan, path, sizeof(path));
+    struct kc_store *s = open_new(dir, name, &scan, path, sizeof(path));
     /* the empty database's own pages are not part of the rows */
     double base = file_bytes(s, path);
     double t0 = cpu_s();
@@ -156,9 +156,10 @@ int main(int argc, char **argv)
         return 2;
     static const struct {
         const char *name;
+        const char *db; /* left behind for `sqlite3 ... dbstat` */
         enum sample_kind kind;
-    } kinds[] = {{"web (not Kubernetes, 1 probe)", SAMPLE_WEB},
-                 {"Kubernetes (6 probes)", SAMPLE_KUBERNETES}};
+    } kinds[] = {{"web (not Kubernetes, 1 probe)", "bench-web.db", SAMPLE_WEB},
+                 {"Kubernetes (6 probes)", "bench-k8s.db", SAMPLE_KUBERNETES}};
     printf("rows per run: %llu, runs: %llu (medians, rows per CPU-second)\n",
            (unsigned long long)n, (unsigned long long)runs);
     for (size_t k = 0; k < KC_ARRAY_LEN(kinds); k++) {
@@ -168,7 +169,7 @@ int main(int argc, char **argv)
         for (uint64_t r = 0; r < runs; r++) {
             base[r] = run_baseline(dir, n);
             direct[r] = run_direct(dir, rows, n);
-            sink[r] = run_sink(dir, rows, n, &bytes[r]);
+            sink[r] = run_sink(dir, kinds[k].db, rows, n, &bytes[r]);
         }
         printf("%-32s sink %9.0f rows/s  direct(1 core) %9.0f rows/s  "
                "baseline bare insert %9.0f rows/s  %6.1f bytes/row\n",
