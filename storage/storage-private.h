@@ -51,6 +51,13 @@ void kc_bind_int_or_null(sqlite3_stmt *st, int i, long long v);
 int kc_column_bytes(sqlite3_stmt *st, int i, struct kc_bytes *b);
 void kc_column_str(sqlite3_stmt *st, int i, char *out, size_t size);
 
+/* results.started_at/finished_at: integer milliseconds since the epoch
+ * (floor, so a negative time still rounds towards the past). */
+static inline int64_t kc_time_ms(int64_t us)
+{
+    return us >= 0 ? us / 1000 : -((-us + 999) / 1000);
+}
+
 /* ISO-8601 UTC text <-> microseconds since the epoch. */
 void kc_time_text(int64_t us, char *out, size_t size);
 bool kc_time_parse(const char *s, int64_t *us);
