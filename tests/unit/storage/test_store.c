@@ -198,6 +198,10 @@ static void test_full(void **state)
                                "p.result_id = r.id) != 6"), 0);
     assert_int_equal(pragma(s, "SELECT integrity_check = 'ok' FROM "
                                "pragma_integrity_check"), 1);
+    /* A failed batch still leaves foreign keys enforced and intact. */
+    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM pragma_foreign_key_check"),
+                     0);
     kc_store_close(s);
 }
 
@@ -339,6 +343,10 @@ static void test_probe_codes(void **state)
     assert_non_null(sink);
     assert_int_equal(kc_sink_write(sink, &r), 0);
     kc_sink_free(sink);
+    /* The writer turns enforcement off only for its own batches. */
+    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM pragma_foreign_key_check"),
+                     0);
     for (int i = 0; i < KC_PROBE__COUNT; i++) {
         kc_snprintf(sql, sizeof(sql), "SELECT count(*) FROM probes"
                     " WHERE seq = %d AND probe = '%s'", i,
