@@ -323,6 +323,54 @@ static void test_open_counts(void **state)
     kc_geo_free(NULL);
 }
 
+/* A tree broken below the open-time probes: lookups there fail with -EIO
+ * and a message, leave the result alone, and the rest still works. */
+static void test_lookup_corrupt_branch(void **state)
+{
+    char src[512], asn[512], bad[] = "/tmp/kc-geo-test-XXXXXX";
+    struct kc_geo *g = NULL;
+    struct kc_error err = {0};
+    (void)state;
+
+    int fd = mkstemp(bad);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_true(make_corrupt_127_20(data_path("country.mmdb", src,
+                                              sizeof(src)), bad));
+    const char *paths[] = {bad, data_path("asn.mmdb", asn, sizeof(asn))};
+    assert_int_equal(kc_geo_open(paths, 2, &g, &err), 0);
+
+    static const struct {
+        const char *addr;
+        int rc;
+        const char *country;
+        uint32_t asn;
+    } cases[] = {
+        {"127.22.0.1", -EIO, "", 64512}, /* the ASN file still answers */
+        {"127.23.5.5", -EIO, "", 64513},
+        {"127.21.0.1", -EIO, "", 24940},
+        {"127.16.0.1", 0, "DE", 16509},
+        {"127.19.0.1", 0, "CN", 45102},
+        {"127.24.0.1", 0, "", 0},
+    };
+    for (size_t i = 0; i < KC_ARRAY_LEN(cases); i++) {
+        struct kc_result r;
+        kc_result_init(&r);
+        kc_error_clear(&err);
+        assert_true(kc_addr_parse(cases[i].addr, &r.addr));
+        assert_int_equal(kc_geo_lookup(g, &r, &err), cases[i].rc);
+        assert_string_equal(r.country, cases[i].country);
+        assert_int_equal(r.asn, cases[i].asn);
+        if (cases[i].rc < 0) {
+            assert_non_null(strstr(err.msg, bad));
+            assert_non_null(strstr(err.msg, "corrupt"));
+        }
+        kc_result_clear(&r);
+    }
+    kc_geo_free(g);
+    unlink(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_lookup_keeps_other_kind),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_open_counts),
+        cmocka_unit_test(test_lookup_corrupt_branch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -168,10 +169,51 @@ static void test_sink_fills(void **state)
     kc_geo_free(g);
 }
 
+/* A lookup error does not stop the scan: the result goes on without a
+ * country, and the error is counted. */
+static void test_sink_lookup_error(void **state)
+{
+    char src[512], bad[] = "/tmp/kc-geo-sink-XXXXXX";
+    bool freed;
+    struct kc_geo *g = NULL;
+    struct capture *cap = cap_new(&freed);
+    (void)state;
+
+    int fd = mkstemp(bad);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_true(make_corrupt_127_20(data_path("country.mmdb", src,
+                                              sizeof(src)), bad));
+    const char *paths[] = {bad};
+    assert_int_equal(kc_geo_open(paths, 1, &g, NULL), 0);
+    struct kc_sink *s = kc_geo_sink_new(g, &cap->base);
+    assert_non_null(s);
+
+    static const char *const addrs[] = {"127.22.0.1", "127.16.0.1",
+                                        "127.23.0.1"};
+    for (size_t i = 0; i < KC_ARRAY_LEN(addrs); i++) {
+        struct kc_result r;
+        kc_result_init(&r);
+        assert_true(kc_addr_parse(addrs[i], &r.addr));
+        assert_int_equal(kc_sink_write(s, &r), 0);
+        kc_result_clear(&r);
+    }
+    assert_int_equal(cap->n, 3);
+    assert_string_equal(cap->got[0].country, "");
+    assert_string_equal(cap->got[1].country, "DE");
+    assert_string_equal(cap->got[2].country, "");
+    assert_int_equal(kc_geo_sink_errors(s), 2);
+    kc_sink_free(s);
+    assert_true(freed);
+    kc_geo_free(g);
+    unlink(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sink_fills),
+        cmocka_unit_test(test_sink_lookup_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
