@@ -358,6 +358,15 @@ int kc_geo_lookup(const struct kc_geo *g, struct kc_result *r,
 
     if (r->addr.family != AF_INET && r->addr.family != AF_INET6)
         return 0;
+    /* A kind we have databases for is answered afresh (a newer database
+     * that no longer knows the address says NULL); other kinds keep
+     * whatever the result had. */
+    if (kc_geo_has(g, KC_GEO_COUNTRY))
+        r->country[0] = '\0';
+    if (kc_geo_has(g, KC_GEO_ASN)) {
+        r->asn = 0;
+        r->as_org[0] = '\0';
+    }
     for (size_t i = 0; i < g->n; i++) {
         const struct geo_db *db = &g->dbs[i];
         MMDB_lookup_result_s res;

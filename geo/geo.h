@@ -70,12 +70,14 @@ const char *kc_geo_source(const struct kc_geo *g);
 
 /*
  * Looks r->addr up and sets r->country, r->asn and r->as_org from the
- * databases that know it (the first answer per kind wins); the fields of a
- * kind no database answers are left as they were, so a Country-only lookup
- * keeps an ASN set earlier. Does not touch r->provider (see below).
- * An address no database covers is not an error: returns 0.
- * Returns -EIO (message in err) if a database is corrupt at this address;
- * fields are then left untouched for that database.
+ * databases that know it (the first answer per kind wins). The fields of a
+ * kind g has databases for are reset first, so an address the databases do
+ * not cover ends up NULL there; the fields of a kind g has no database for
+ * are left as they were (a Country-only enrich keeps a stored ASN). Does
+ * not touch r->provider (see kc_geo_infer_provider). An address no
+ * database covers is not an error: returns 0. Returns -EIO (message in
+ * err) if a database is corrupt at this address (its kind stays NULL
+ * unless another database of that kind answers).
  * Safe to call from several threads at once on the same g.
  */
 int kc_geo_lookup(const struct kc_geo *g, struct kc_result *r,

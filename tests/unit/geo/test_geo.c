@@ -179,8 +179,8 @@ static void test_lookup_v4_database(void **state)
 }
 
 /* A kind no database answers keeps what the result had (enrich with only
- * a Country file must not wipe a stored ASN); an address with no family is
- * left alone. */
+ * a Country file must not wipe a stored ASN); a kind it answers is redone;
+ * an address with no family is left alone. */
 static void test_lookup_keeps_other_kind(void **state)
 {
     static const char *const names[] = {"country.mmdb"};
@@ -197,9 +197,17 @@ static void test_lookup_keeps_other_kind(void **state)
     assert_int_equal(r.asn, 42);
     assert_string_equal(r.as_org, "Kept");
 
-    kc_result_clear(&r);
+    /* a stale country for an address the database does not cover: NULL */
+    assert_true(kc_addr_parse("127.30.0.1", &r.addr));
+    kc_strlcpy(r.country, "XX", sizeof(r.country));
     assert_int_equal(kc_geo_lookup(g, &r, NULL), 0);
     assert_string_equal(r.country, "");
+    assert_int_equal(r.asn, 42);
+
+    kc_result_clear(&r);
+    kc_strlcpy(r.country, "XX", sizeof(r.country));
+    assert_int_equal(kc_geo_lookup(g, &r, NULL), 0);
+    assert_string_equal(r.country, "XX"); /* no address: untouched */
     kc_geo_free(g);
 }
 
