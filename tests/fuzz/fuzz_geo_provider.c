@@ -1,5 +1,5 @@
 /*
- * fuzz_provider.c - the provider rules over peer-controlled bytes: the
+ * fuzz_geo_provider.c - the provider rules over peer-controlled bytes: the
  * certificate's SAN list and the gitVersion string. Input: SANs, a NUL
  * byte, gitVersion (either may hold any bytes).
  */

@@ -7,7 +7,7 @@
  * through (a) a pass-through counting sink alone (baseline), (b) the geo
  * sink in front of it (lookup in both files + provider rules), and
  * (c) kc_geo_infer_provider alone. Prints the median ns per result of 7
- * rounds for each. Build the files with bench/mkbenchmmdb.pl.
+ * rounds for each. Build the files with bench/geo/mkbenchmmdb.pl.
  */
 #include <inttypes.h>
 #include <stdio.h>
