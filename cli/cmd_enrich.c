@@ -104,6 +104,48 @@ static int enrich_one(void *ctx, int64_t result_id,
                                kc_geo_source(run->geo), &run->err);
 }
 
+static int find_scan_cb(void *ctx, const struct kc_scan_info *si)
+{
+    return si->id == *(const int64_t *)ctx; /* 1 stops the walk: found */
+}
+
+/* 1 if the scan exists, 0 if not, -errno (message in err). */
+static int scan_exists(struct kc_store *s, int64_t id, struct kc_error *err)
+{
+    return kc_store_list_scans(s, find_scan_cb, &id, err);
+}
+
+/* The walk over an open store; returns the exit code. */
+static int enrich_store(const struct cli_command *cmd,
+                        const struct enrich_opts *o, struct enrich_run *run)
+{
+    struct kc_error err = {0};
+    int rc;
+
+    if (o->scan_id != 0) {
+        rc = scan_exists(run->store, o->scan_id, &err);
+        if (rc < 0)
+            return cli_fail(cmd, "%s", err.msg);
+        if (rc == 0)
+            return cli_fail(cmd, "%s: no scan %" PRId64, o->common.db,
+                            o->scan_id);
+    }
+    rc = kc_store_foreach_result(run->store, o->scan_id, enrich_one, run,
+                                 &err);
+    if (rc != 0)
+        return cli_fail(cmd, "%s", run->err.code ? run->err.msg : err.msg);
+    cli_info(&o->common,
+             "enriched %" PRIu64 " results (%" PRIu64 " with country, %" PRIu64
+             " with ASN) from %s",
+             run->seen, run->with_country, run->with_asn,
+             kc_geo_source(run->geo));
+    if (run->lookup_errors)
+        cli_info(&o->common,
+                 "warning: %" PRIu64 " lookups hit a corrupt database",
+                 run->lookup_errors);
+    return CLI_EXIT_OK;
+}
+
 static int run_enrich(const struct cli_command *cmd, int argc, char **argv)
 {
     struct enrich_opts o = {0};
@@ -122,22 +164,7 @@ static int run_enrich(const struct cli_command *cmd, int argc, char **argv)
         return cli_fail(cmd, "%s", err.msg);
     }
     run.geo = geo;
-    rc = kc_store_foreach_result(run.store, o.scan_id, enrich_one, &run,
-                                 &err);
-    if (rc < 0)
-        rc = cli_fail(cmd, "%s", run.err.code ? run.err.msg : err.msg);
-    else {
-        cli_info(&o.common,
-                 "enriched %" PRIu64 " results (%" PRIu64 " with country, %"
-                 PRIu64 " with ASN) from %s",
-                 run.seen, run.with_country, run.with_asn,
-                 kc_geo_source(geo));
-        if (run.lookup_errors)
-            cli_info(&o.common,
-                     "warning: %" PRIu64 " lookups hit a corrupt database",
-                     run.lookup_errors);
-        rc = CLI_EXIT_OK;
-    }
+    rc = enrich_store(cmd, &o, &run);
     kc_store_close(run.store);
     kc_geo_free(geo);
     return rc;

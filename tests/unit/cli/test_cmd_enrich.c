@@ -255,6 +255,9 @@ static void test_enrich_errors(void **state)
     assert_int_equal(run_enrich("-q", "-d", f->db, "--scan", "0", "--geoip",
                                 f->asn, NULL),
                      CLI_EXIT_USAGE);
+    assert_int_equal(run_enrich("-q", "-d", f->db, "--scan", "999",
+                                "--geoip", f->asn, NULL),
+                     CLI_EXIT_FAILURE);
     /* a census that is not there is not created */
     snprintf(missing, sizeof(missing), "%s/none.db", f->dir);
     assert_int_equal(run_enrich("-q", "-d", missing, "--geoip", f->asn, NULL),
