@@ -264,7 +264,8 @@ static int build_pieces(struct kc_targets *t, struct kc_error *err)
     kc_u128 total = 0;
     if (expand_raw_ports(t))
         return kc_error_set(err, -ENOMEM, "out of memory");
-    qsort(t->raw, t->n_raw, sizeof(*t->raw), raw_cmp);
+    if (t->n_raw > 0)
+        qsort(t->raw, t->n_raw, sizeof(*t->raw), raw_cmp);
     for (size_t i = 1; i <= t->n_raw; i++) {
         if (i < t->n_raw && t->raw[i].port == t->raw[from].port)
             continue;
@@ -374,6 +375,8 @@ static int build_noport(struct kc_targets *t)
 static void build_withport(struct kc_targets *t)
 {
     size_t w = 0;
+    if (t->n_withport == 0)
+        return;
     qsort(t->withport, t->n_withport, 8, u64_cmp);
     for (size_t r = 0; r < t->n_withport; r++) {
         uint64_t v = t->withport[r];
@@ -404,6 +407,8 @@ static int host_cmp(const void *a, const void *b)
 static void build_hosts(struct kc_targets *t)
 {
     size_t w = 0;
+    if (t->n_hosts == 0)
+        return;
     qsort(t->hosts, t->n_hosts, sizeof(*t->hosts), host_cmp);
     for (size_t r = 0; r < t->n_hosts; r++) {
         if (w > 0 && host_cmp(&t->hosts[w - 1], &t->hosts[r]) == 0) {
