@@ -77,11 +77,13 @@ static int run_plan(const struct cli_command *cmd, const struct cli_common *cc,
     struct kc_targets *t;
     struct kc_error err = {0};
     uint64_t n = 0, t0;
+    size_t warned;
     int rc;
 
     if (kc_targets_new(cfg, &t, &err) < 0)
         return cli_fail(cmd, "%s", err.msg);
     print_warnings(cc, kc_targets_warnings(t));
+    warned = strlen(kc_targets_warnings(t));
     if (!cfg->seed_set)
         cli_info(cc, "kcensus targets: seed %llu",
                  (unsigned long long)kc_targets_seed(t));
@@ -96,8 +98,9 @@ static int run_plan(const struct cli_command *cmd, const struct cli_common *cc,
         kc_targets_free(t);
         return cli_fail(cmd, "%s", err.msg);
     }
+    /* Warnings raised while reading the stream (skipped lines). */
+    print_warnings(cc, kc_targets_warnings(t) + warned);
     if (mode == MODE_COUNT) {
-        print_warnings(cc, kc_targets_warnings(t));
         print_counts(t);
     } else if (mode == MODE_WALK) {
         double s = (double)(kc_mono_us() - t0) / 1e6;

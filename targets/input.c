@@ -176,8 +176,9 @@ static enum kc_line_result parse_json(char *line, struct kc_line_items *out)
         r = KC_LINE_SKIP; /* masscan's closing {finished: 1} */
         goto out;
     }
+    /* Shodan has "ip" as an integer next to "ip_str": take the string. */
     ip = json_object_get(o, "ip");
-    if (ip == NULL)
+    if (!json_is_string(ip))
         ip = json_object_get(o, "ip_str");
     if (!json_is_string(ip) || !single_addr(json_string_value(ip), &out->spec))
         goto out;

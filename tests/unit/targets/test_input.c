@@ -97,6 +97,10 @@ static const struct {
      NULL, 0, 0, 0},
     {KC_INPUT_JSONL, "{\"ip\": 16909060, \"port\": 443}", KC_LINE_BAD, NULL, 0,
      0, 0},
+    {KC_INPUT_JSONL,
+     "{\"ip\": 16909060, \"ip_str\": \"1.2.3.4\", \"port\": 443, "
+     "\"data\": \"HTTP/1.1 403\"}",
+     KC_LINE_ITEM, "1.2.3.4", 443, 0, 0},
     {KC_INPUT_JSONL, "{\"ip\": \"1.2.3.4\", \"ip\": \"5.6.7.8\"}", KC_LINE_BAD,
      NULL, 0, 0, 0},
     {KC_INPUT_JSONL, "{\"ip\": \"1.2.3.4\", ", KC_LINE_BAD, NULL, 0, 0, 0},
