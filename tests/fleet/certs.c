@@ -1,0 +1,351 @@
+/*
+ * certs.c - certificates by profile, made at run time (nothing committed).
+ *
+ * One "kit" per (profile, key type), made on first use: a CA (key + self-
+ * signed cert), one leaf key shared by every member of the kit, and one
+ * SSL_CTX holding that key. Each member gets its own leaf (its IP in the
+ * SANs), issued on its first connection and cached in member->leaf, so
+ * start-up stays fast for 50,000 members and the handshake cost is one
+ * SSL_new + SSL_use_certificate.
+ */
+#include <errno.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleet.h"
+
+struct kit {
+    EVP_PKEY *ca_key;
+    X509 *ca;
+    X509_NAME *leaf_name; /* subject of every leaf of the profile */
+    EVP_PKEY *leaf_key;
+    SSL_CTX *ctx;
+    char *ca_b64; /* base64 of the CA PEM, for cluster-info */
+    bool failed;
+};
+
+struct fleet_certs {
+    struct kit kits[FLEET_CERT__COUNT][FLEET_KEY__COUNT];
+    int64_t now;
+};
+
+static EVP_PKEY *make_key(enum fleet_key_type k)
+{
+    return k == FLEET_KEY_RSA ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+}
+
+static X509_NAME *name_of(const char *o, const char *cn)
+{
+    X509_NAME *n = X509_NAME_new();
+    if (!n)
+        return NULL;
+    if (o && !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
+                                         (const unsigned char *)o, -1, -1, 0))
+        goto fail;
+    if (!X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+                                    (const unsigned char *)cn, -1, -1, 0))
+        goto fail;
+    return n;
+fail:
+    X509_NAME_free(n);
+    return NULL;
+}
+
+static bool add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+    if (!ext)
+        return false;
+    bool ok = X509_add_ext(cert, ext, -1) == 1;
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+
+/* A certificate with the given names and validity, not yet signed. */
+static X509 *cert_skeleton(uint64_t serial, X509_NAME *subject,
+                           X509_NAME *issuer, EVP_PKEY *pub, int64_t now,
+                           long days)
+{
+    X509 *c = X509_new();
+    if (!c)
+        return NULL;
+    bool ok = X509_set_version(c, 2) &&
+              ASN1_INTEGER_set_uint64(X509_get_serialNumber(c), serial) &&
+              X509_set_subject_name(c, subject) &&
+              X509_set_issuer_name(c, issuer) && X509_set_pubkey(c, pub) &&
+              X509_time_adj_ex(X509_getm_notBefore(c), -30, 0,
+                               &(time_t){(time_t)now}) &&
+              X509_time_adj_ex(X509_getm_notAfter(c), days, 0,
+                               &(time_t){(time_t)now});
+    if (!ok) {
+        X509_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static const char *ca_cn(enum fleet_cert_profile p)
+{
+    switch (p) {
+    case FLEET_CERT_KUBEADM:
+    case FLEET_CERT_EKS:
+        return "kubernetes";
+    case FLEET_CERT_K3S:
+        return "k3s-server-ca@1700000000";
+    case FLEET_CERT_WEB:
+    case FLEET_CERT__COUNT:
+        break;
+    }
+    return "R3";
+}
+
+static char *pem_b64(X509 *ca)
+{
+    BIO *pem = BIO_new(BIO_s_mem());
+    BIO *b64 = BIO_new(BIO_f_base64());
+    BIO *sink = BIO_new(BIO_s_mem());
+    char *out = NULL;
+    if (pem && b64 && sink && PEM_write_bio_X509(pem, ca)) {
+        char *p;
+        long n = BIO_get_mem_data(pem, &p);
+        BIO_set_flags(b64, BIO_FLAGS_BASE64_NO_NL);
+        BIO_push(b64, sink);
+        if (BIO_write(b64, p, (int)n) == n && BIO_flush(b64) == 1) {
+            char *q;
+            long m = BIO_get_mem_data(sink, &q);
+            out = malloc((size_t)m + 1);
+            if (out) {
+                memcpy(out, q, (size_t)m);
+                out[m] = 0;
+            }
+        }
+        BIO_pop(b64);
+    }
+    BIO_free(pem);
+    BIO_free(b64);
+    BIO_free(sink);
+    return out;
+}
+
+static int alpn_select(SSL *ssl, const unsigned char **out,
+                       unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg)
+{
+    static const unsigned char h1[] = "\x08http/1.1";
+    unsigned char *sel;
+    (void)ssl;
+    (void)arg;
+    if (SSL_select_next_proto(&sel, outlen, h1, sizeof(h1) - 1, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *make_ctx(EVP_PKEY *key, X509 *default_cert)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx)
+        return NULL;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    /* Go's crypto/tls sends one TLS 1.3 ticket. */
+    SSL_CTX_set_num_tickets(ctx, 1);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    if (SSL_CTX_use_certificate(ctx, default_cert) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static X509 *issue_leaf(struct fleet_certs *c, struct kit *k,
+                        enum fleet_cert_profile p, const struct fleet_member *m);
+
+static bool kit_init(struct fleet_certs *c, struct kit *k,
+                     enum fleet_cert_profile p, enum fleet_key_type kt)
+{
+    X509_NAME *ca_name = name_of(p == FLEET_CERT_WEB ? "Let's Encrypt" : NULL,
+                                 ca_cn(p));
+    k->ca_key = make_key(kt);
+    k->leaf_key = make_key(kt);
+    k->leaf_name = name_of(p == FLEET_CERT_K3S ? "k3s" : NULL, fleet_cert_cn(p));
+    if (!ca_name || !k->ca_key || !k->leaf_key || !k->leaf_name)
+        goto fail;
+    k->ca = cert_skeleton(1000 + (uint64_t)p, ca_name, ca_name, k->ca_key,
+                          c->now, 3650);
+    if (!k->ca || !add_ext(k->ca, k->ca, NID_basic_constraints,
+                           "critical,CA:TRUE") ||
+        !add_ext(k->ca, k->ca, NID_key_usage,
+                 "critical,digitalSignature,keyEncipherment,keyCertSign") ||
+        !X509_sign(k->ca, k->ca_key, EVP_sha256()))
+        goto fail;
+    struct fleet_member probe = {.addr = 0x7f000001u, .cert = p};
+    X509 *def = issue_leaf(c, k, p, &probe);
+    if (!def)
+        goto fail;
+    k->ctx = make_ctx(k->leaf_key, def);
+    X509_free(def);
+    k->ca_b64 = pem_b64(k->ca);
+    if (!k->ctx || !k->ca_b64)
+        goto fail;
+    X509_NAME_free(ca_name);
+    return true;
+fail:
+    X509_NAME_free(ca_name);
+    k->failed = true;
+    return false;
+}
+
+static void sans_for(enum fleet_cert_profile p, const struct fleet_member *m,
+                     char *out, size_t size)
+{
+    char ip[32];
+    struct kc_addr a;
+    kc_addr_set_v4(&a, m->addr);
+    kc_addr_format(&a, ip, sizeof(ip));
+    static const char k8s_names[] =
+        "DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,"
+        "DNS:kubernetes.default.svc.cluster.local";
+    switch (p) {
+    case FLEET_CERT_KUBEADM:
+        kc_snprintf(out, size, "DNS:member-%u,%s,IP:10.96.0.1,IP:%s", m->id,
+                    k8s_names, ip);
+        return;
+    case FLEET_CERT_K3S:
+        kc_snprintf(out, size, "%s,DNS:localhost,IP:127.0.0.1,IP:10.43.0.1,"
+                    "IP:%s", k8s_names, ip);
+        return;
+    case FLEET_CERT_EKS: {
+        static const char *const regions[] = {"us-east-1", "eu-west-1",
+                                              "ap-southeast-2", "us-west-2"};
+        uint64_t h = (uint64_t)m->id * 0x9e3779b97f4a7c15ull + 12345;
+        kc_snprintf(out, size,
+                    "DNS:%016llX%016llX.gr7.%s.eks.amazonaws.com,"
+                    "DNS:ip-172-16-%u-%u.ec2.internal,%s,IP:10.100.0.1,IP:%s",
+                    (unsigned long long)h, (unsigned long long)(h * 31 + 7),
+                    regions[m->id % 4], (m->id >> 8) & 0xff, m->id & 0xff,
+                    k8s_names, ip);
+        return;
+    }
+    case FLEET_CERT_WEB:
+    case FLEET_CERT__COUNT:
+        break;
+    }
+    kc_snprintf(out, size, "DNS:www.example.net,DNS:example.net");
+}
+
+static X509 *issue_leaf(struct fleet_certs *c, struct kit *k,
+                        enum fleet_cert_profile p, const struct fleet_member *m)
+{
+    char sans[1024];
+    X509 *leaf = cert_skeleton(((uint64_t)m->id << 8) | 0x42, k->leaf_name,
+                               X509_get_subject_name(k->ca), k->leaf_key,
+                               c->now, 365);
+    if (!leaf)
+        return NULL;
+    sans_for(p, m, sans, sizeof(sans));
+    if (!add_ext(leaf, k->ca, NID_key_usage,
+                 "critical,digitalSignature,keyEncipherment") ||
+        !add_ext(leaf, k->ca, NID_ext_key_usage, "serverAuth") ||
+        !add_ext(leaf, k->ca, NID_subject_alt_name, sans) ||
+        !X509_sign(leaf, k->ca_key, EVP_sha256())) {
+        X509_free(leaf);
+        return NULL;
+    }
+    return leaf;
+}
+
+static struct kit *kit_get(struct fleet_certs *c, enum fleet_cert_profile p,
+                           enum fleet_key_type kt)
+{
+    struct kit *k = &c->kits[p][kt];
+    if (k->failed)
+        return NULL;
+    if (!k->ctx && !kit_init(c, k, p, kt))
+        return NULL;
+    return k;
+}
+
+struct fleet_certs *fleet_certs_new(struct kc_error *err)
+{
+    struct fleet_certs *c = calloc(1, sizeof(*c));
+    if (!c) {
+        kc_error_set(err, -ENOMEM, "out of memory");
+        return NULL;
+    }
+    c->now = kc_wall_us() / 1000000;
+    /* The common kit up front so that a broken OpenSSL shows at start. */
+    if (!kit_get(c, FLEET_CERT_KUBEADM, FLEET_KEY_ECDSA)) {
+        kc_error_set(err, -EIO, "certificates: %s",
+                     ERR_reason_error_string(ERR_get_error()));
+        fleet_certs_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void kit_free(struct kit *k)
+{
+    EVP_PKEY_free(k->ca_key);
+    EVP_PKEY_free(k->leaf_key);
+    X509_free(k->ca);
+    X509_NAME_free(k->leaf_name);
+    SSL_CTX_free(k->ctx);
+    free(k->ca_b64);
+}
+
+void fleet_certs_free(struct fleet_certs *c)
+{
+    if (!c)
+        return;
+    for (size_t p = 0; p < FLEET_CERT__COUNT; p++)
+        for (size_t k = 0; k < FLEET_KEY__COUNT; k++)
+            kit_free(&c->kits[p][k]);
+    free(c);
+}
+
+void *fleet_certs_new_ssl(struct fleet_certs *c, struct fleet_member *m)
+{
+    struct kit *k = kit_get(c, m->cert, m->key);
+    if (!k)
+        return NULL;
+    if (!m->leaf) {
+        m->leaf = issue_leaf(c, k, m->cert, m);
+        if (!m->leaf)
+            return NULL;
+    }
+    SSL *ssl = SSL_new(k->ctx);
+    if (!ssl)
+        return NULL;
+    if (SSL_use_certificate(ssl, m->leaf) != 1) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    return ssl;
+}
+
+const char *fleet_certs_ca_b64(struct fleet_certs *c,
+                               const struct fleet_member *m)
+{
+    struct kit *k = kit_get(c, m->cert, m->key);
+    return k ? k->ca_b64 : NULL;
+}
+
+void fleet_certs_release_plan(struct fleet_plan *plan)
+{
+    for (uint32_t i = 0; plan->members && i < plan->n_members; i++) {
+        X509_free(plan->members[i].leaf);
+        plan->members[i].leaf = NULL;
+    }
+}
