@@ -277,7 +277,8 @@ static struct kit *kit_get(struct fleet_certs *c, enum fleet_cert_profile p,
     return k;
 }
 
-struct fleet_certs *fleet_certs_new(struct kc_error *err)
+struct fleet_certs *fleet_certs_new(const struct fleet_plan *plan,
+                                    struct kc_error *err)
 {
     struct fleet_certs *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -285,12 +286,21 @@ struct fleet_certs *fleet_certs_new(struct kc_error *err)
         return NULL;
     }
     c->now = kc_wall_us() / 1000000;
-    /* The common kit up front so that a broken OpenSSL shows at start. */
-    if (!kit_get(c, FLEET_CERT_KUBEADM, FLEET_KEY_ECDSA)) {
-        kc_error_set(err, -EIO, "certificates: %s",
-                     ERR_reason_error_string(ERR_get_error()));
-        fleet_certs_free(c);
-        return NULL;
+    bool used[FLEET_CERT__COUNT][FLEET_KEY__COUNT] = {{false}};
+    used[FLEET_CERT_KUBEADM][FLEET_KEY_ECDSA] = true; /* OpenSSL works? */
+    for (uint32_t i = 0; i < plan->n_members; i++)
+        used[plan->members[i].cert][plan->members[i].key] = true;
+    for (size_t p = 0; p < FLEET_CERT__COUNT; p++) {
+        for (size_t k = 0; k < FLEET_KEY__COUNT; k++) {
+            if (used[p][k] && !kit_get(c, (enum fleet_cert_profile)p,
+                                       (enum fleet_key_type)k)) {
+                kc_error_set(err, -EIO, "certificates (%s): %s",
+                             fleet_cert_profile_str(p),
+                             ERR_reason_error_string(ERR_get_error()));
+                fleet_certs_free(c);
+                return NULL;
+            }
+        }
     }
     return c;
 }

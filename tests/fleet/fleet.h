@@ -158,9 +158,11 @@ int fleet_respond(const struct fleet_plan *plan, const struct fleet_member *m,
 /* ---- certificates ---- */
 
 struct fleet_certs;
-/* Makes one CA per profile (ECDSA P-256 for k3s/EKS/web, profile key type
- * for kubeadm) and the shared leaf keys. Returns NULL with err set. */
-struct fleet_certs *fleet_certs_new(struct kc_error *err);
+/* Makes the CA and shared leaf key of every (profile, key type) the plan
+ * uses, up front (RSA key generation takes up to seconds: better at start
+ * than during a member's first handshake). Returns NULL with err set. */
+struct fleet_certs *fleet_certs_new(const struct fleet_plan *plan,
+                                    struct kc_error *err);
 void fleet_certs_free(struct fleet_certs *c);
 /* A new server SSL (as void *, caller SSL_free()s) for member m: the
  * profile's context and key, the member's leaf certificate (made and cached
@@ -191,6 +193,8 @@ int fleet_server_run(struct fleet_server *s);
 int fleet_server_free(struct fleet_server *s);
 /* Listening sockets opened (for the READY line). */
 size_t fleet_server_listeners(const struct fleet_server *s);
+/* Ports served by one wildcard socket (the rest: one socket per address). */
+size_t fleet_server_wildcard_ports(const struct fleet_server *s);
 /* Connections accepted so far (for logs and benchmarks). */
 uint64_t fleet_server_accepted(const struct fleet_server *s);
 

@@ -7,9 +7,9 @@
  * Exit codes: 0 clean exit, 1 runtime failure, 2 usage.
  */
 #include <getopt.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fleet.h"
@@ -75,14 +75,22 @@ static int parse_options(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* True when this process is not in the init network namespace (pid 1's). */
+/*
+ * True when binding the wildcard cannot expose anything: this network
+ * namespace has no interface but loopback (what `unshare -n` gives). Asking
+ * for pid 1's namespace does not work in every sandbox (/proc/1 may be
+ * unreadable), and an interface list is what actually matters.
+ */
 static bool in_private_netns(void)
 {
-    struct stat self, init;
-    if (stat("/proc/self/ns/net", &self) != 0 ||
-        stat("/proc/1/ns/net", &init) != 0)
-        return false;
-    return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
+    struct if_nameindex *ifs = if_nameindex();
+    bool only_lo = ifs != NULL;
+    for (struct if_nameindex *i = ifs; i && i->if_index != 0; i++)
+        if (strcmp(i->if_name, "lo") != 0)
+            only_lo = false;
+    if (ifs)
+        if_freenameindex(ifs);
+    return only_lo;
 }
 
 static int write_truth(const struct fleet_plan *plan, const char *path)
@@ -104,7 +112,7 @@ static int write_truth(const struct fleet_plan *plan, const char *path)
 }
 
 static void print_ready(const struct fleet_plan *plan, const char *truth,
-                        size_t listeners, bool wildcard)
+                        const struct fleet_server *s)
 {
     struct kc_addr a;
     char first[32], last[32];
@@ -116,8 +124,10 @@ static void print_ready(const struct fleet_plan *plan, const char *truth,
            last);
     for (size_t i = 0; i < plan->n_ports; i++)
         printf("%s%u", i ? "," : "", plan->ports[i]);
-    printf(" truth=%s listeners=%zu bind=%s\n", truth ? truth : "-", listeners,
-           wildcard ? "wildcard" : "per-address");
+    size_t wild = fleet_server_wildcard_ports(s);
+    printf(" truth=%s listeners=%zu bind=%s\n", truth ? truth : "-",
+           fleet_server_listeners(s),
+           wild == plan->n_ports ? "wildcard" : wild ? "mixed" : "per-address");
     fflush(stdout);
 }
 
@@ -155,7 +165,7 @@ int main(int argc, char **argv)
         fleet_plan_free(&plan);
         return 1;
     }
-    print_ready(&plan, o.truth, fleet_server_listeners(s), wildcard);
+    print_ready(&plan, o.truth, s);
     fleet_server_run(s);
     fprintf(stderr, "kcensus-fleet: stopped after %llu connections\n",
             (unsigned long long)fleet_server_accepted(s));

@@ -31,7 +31,8 @@
 #define CLUSTER_INFO_PATH "/api/v1/namespaces/kube-public/configmaps/cluster-info"
 
 enum path_kind {
-    P_VERSION, P_HEALTH, P_CLUSTER_INFO, P_API, P_APIS, P_NAMESPACES, P_OTHER
+    P_VERSION, P_HEALTH, P_CLUSTER_INFO, P_API, P_API_V1, P_APIS, P_NAMESPACES,
+    P_OTHER
 };
 
 /* What authorization decides for an anonymous request. */
@@ -336,13 +337,22 @@ static void reply_api(struct reply *r)
     k8s_reply(r, 200, H_PASSED, "application/json", body, (size_t)n);
 }
 
+/* Core discovery with the one resource the fleet serves (kubectl get ns). */
+static void reply_api_v1(struct reply *r)
+{
+    static const char body[] =
+        "{\"kind\":\"APIResourceList\",\"groupVersion\":\"v1\","
+        "\"resources\":[{\"name\":\"namespaces\",\"singularName\":"
+        "\"namespace\",\"namespaced\":false,\"kind\":\"Namespace\","
+        "\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\","
+        "\"update\",\"watch\"],\"shortNames\":[\"ns\"]}]}\n";
+    k8s_reply(r, 200, H_PASSED, "application/json", body, sizeof(body) - 1);
+}
+
 static void reply_apis(struct reply *r)
 {
     static const char body[] =
-        "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[{"
-        "\"name\":\"apps\",\"versions\":[{\"groupVersion\":\"apps/v1\","
-        "\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":"
-        "\"apps/v1\",\"version\":\"v1\"}}]}\n";
+        "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[]}\n";
     k8s_reply(r, 200, H_PASSED, "application/json", body, sizeof(body) - 1);
 }
 
@@ -435,6 +445,8 @@ static enum path_kind classify_path(const char *path)
         return P_CLUSTER_INFO;
     if (strcmp(path, "/api") == 0 || strcmp(path, "/api/") == 0)
         return P_API;
+    if (strcmp(path, "/api/v1") == 0)
+        return P_API_V1;
     if (strcmp(path, "/apis") == 0 || strcmp(path, "/apis/") == 0)
         return P_APIS;
     if (strcmp(path, "/api/v1/namespaces") == 0)
@@ -465,7 +477,7 @@ static enum authz authorize(const struct fleet_member *m, enum path_kind k,
         return AUTHZ_ALLOW;
     case FLEET_B_LEGACY:
         return old_health || k == P_VERSION || k == P_CLUSTER_INFO ||
-                       k == P_API || k == P_APIS
+                       k == P_API || k == P_API_V1 || k == P_APIS
                    ? AUTHZ_ALLOW
                    : AUTHZ_DENY_403;
     case FLEET_B_NOT_K8S_HTML:
@@ -484,6 +496,7 @@ static void reply_allowed(struct reply *r, enum path_kind k,
     case P_HEALTH: reply_health(r); break;
     case P_CLUSTER_INFO: reply_cluster_info(r, ca_b64); break;
     case P_API: reply_api(r); break;
+    case P_API_V1: reply_api_v1(r); break;
     case P_APIS: reply_apis(r); break;
     case P_NAMESPACES: reply_namespaces(r); break;
     case P_OTHER: reply_not_found_status(r); break;

@@ -39,6 +39,7 @@ enum conn_state {
     CONN_HTTP,     /* serving requests */
     CONN_SILENT,   /* read and discard, never answer */
     CONN_GARBAGE,  /* answer the first bytes with non-TLS garbage */
+    CONN_RESET,    /* reset once the client has spoken */
     CONN_CLOSING,
 };
 
@@ -81,6 +82,7 @@ struct fleet_server {
     struct fleet_certs *certs;
     struct listener *listeners;
     size_t n_listeners;
+    size_t n_wildcard_ports;
     size_t n_open; /* handles of the server itself still open */
     struct conn *conns;
     http_parser_settings settings;
@@ -376,6 +378,10 @@ static void read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
         conn_garbage(c);
         return;
     }
+    if (c->state == CONN_RESET) {
+        conn_close(c, true);
+        return;
+    }
     if (c->state == CONN_SILENT && !c->ssl)
         return; /* silent before TLS: swallow the ClientHello */
     BIO_write(c->rbio, b->base, (int)n);
@@ -456,10 +462,15 @@ static void on_connection(uv_stream_t *ls, int status)
     }
     uv_tcp_nodelay(&c->tcp, 1);
     switch (c->m->fault) {
-    case FLEET_F_RESET:
     case FLEET_F_REFUSED: /* only reachable through a wildcard */
         conn_close(c, true);
         return;
+    case FLEET_F_RESET:
+        /* RST only after the ClientHello: the client's connect has surely
+         * completed, so it sees a reset of an established connection
+         * (`closed`), never a failed connect. */
+        c->state = CONN_RESET;
+        break;
     case FLEET_F_SILENT_TLS:
         c->state = CONN_SILENT;
         break;
@@ -545,6 +556,7 @@ static int listeners_open(struct fleet_server *s, bool wildcard,
         return kc_error_set(err, -ENOMEM, "out of memory");
     for (size_t pi = 0; pi < p->n_ports; pi++) {
         if (wild[pi]) {
+            s->n_wildcard_ports++;
             int rc = listen_on(s, 0, p->ports[pi], err);
             if (rc < 0)
                 return rc;
@@ -622,7 +634,7 @@ int fleet_server_new(struct fleet_server **out, struct fleet_plan *plan,
     uv_timer_init(&s->loop, &s->duration);
     s->n_open = 3;
     *out = s;
-    s->certs = fleet_certs_new(err);
+    s->certs = fleet_certs_new(plan, err);
     if (!s->certs)
         return err ? err->code : -EIO;
     return listeners_open(s, cfg->wildcard, err);
@@ -659,4 +671,9 @@ size_t fleet_server_listeners(const struct fleet_server *s)
 uint64_t fleet_server_accepted(const struct fleet_server *s)
 {
     return s->accepted;
+}
+
+size_t fleet_server_wildcard_ports(const struct fleet_server *s)
+{
+    return s->n_wildcard_ports;
 }
