@@ -21,6 +21,7 @@
 #include "fleet.h"
 
 struct kit {
+    X509 *leaf_tmpl; /* names, key, validity, usages: all but serial + SAN */
     EVP_PKEY *ca_key;
     X509 *ca;
     X509_NAME *leaf_name; /* subject of every leaf of the profile */
@@ -157,8 +158,9 @@ static SSL_CTX *make_ctx(EVP_PKEY *key, X509 *default_cert)
     if (!ctx)
         return NULL;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    /* Go's crypto/tls sends one TLS 1.3 ticket. */
-    SSL_CTX_set_num_tickets(ctx, 1);
+    /* No TLS 1.3 session tickets (Go sends one): a scanner never resumes,
+     * and the ticket costs a write and a loopback packet per connection. */
+    SSL_CTX_set_num_tickets(ctx, 0);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
     if (SSL_CTX_use_certificate(ctx, default_cert) != 1 ||
@@ -171,6 +173,7 @@ static SSL_CTX *make_ctx(EVP_PKEY *key, X509 *default_cert)
 
 static X509 *issue_leaf(struct fleet_certs *c, struct kit *k,
                         enum fleet_cert_profile p, const struct fleet_member *m);
+static X509 *leaf_template(struct fleet_certs *c, struct kit *k);
 
 static bool kit_init(struct fleet_certs *c, struct kit *k,
                      enum fleet_cert_profile p, enum fleet_key_type kt)
@@ -190,8 +193,9 @@ static bool kit_init(struct fleet_certs *c, struct kit *k,
                  "critical,digitalSignature,keyEncipherment,keyCertSign") ||
         !X509_sign(k->ca, k->ca_key, EVP_sha256()))
         goto fail;
+    k->leaf_tmpl = leaf_template(c, k);
     struct fleet_member probe = {.addr = 0x7f000001u, .cert = p};
-    X509 *def = issue_leaf(c, k, p, &probe);
+    X509 *def = k->leaf_tmpl ? issue_leaf(c, k, p, &probe) : NULL;
     if (!def)
         goto fail;
     k->ctx = make_ctx(k->leaf_key, def);
@@ -205,6 +209,55 @@ fail:
     X509_NAME_free(ca_name);
     k->failed = true;
     return false;
+}
+
+static bool add_name(GENERAL_NAMES *gens, int type, const char *value)
+{
+    GENERAL_NAME *g = GENERAL_NAME_new();
+    if (!g)
+        return false;
+    if (type == GEN_IPADD) {
+        ASN1_OCTET_STRING *ip = a2i_IPADDRESS(value);
+        if (!ip) {
+            GENERAL_NAME_free(g);
+            return false;
+        }
+        GENERAL_NAME_set0_value(g, GEN_IPADD, ip);
+    } else {
+        ASN1_IA5STRING *dns = ASN1_IA5STRING_new();
+        if (!dns || !ASN1_STRING_set(dns, value, -1)) {
+            ASN1_IA5STRING_free(dns);
+            GENERAL_NAME_free(g);
+            return false;
+        }
+        GENERAL_NAME_set0_value(g, GEN_DNS, dns);
+    }
+    if (!sk_GENERAL_NAME_push(gens, g)) {
+        GENERAL_NAME_free(g);
+        return false;
+    }
+    return true;
+}
+
+/* "DNS:a,IP:1.2.3.4,..." -> GENERAL_NAMES, built directly: the config
+ * string parser of X509V3_EXT_conf_nid costs more than the signature. */
+static GENERAL_NAMES *names_from(const char *list)
+{
+    GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+    char buf[1024];
+    kc_strlcpy(buf, list, sizeof(buf));
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); gens && tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        bool ok = strncmp(tok, "IP:", 3) == 0
+                      ? add_name(gens, GEN_IPADD, tok + 3)
+                      : add_name(gens, GEN_DNS, tok + 4);
+        if (!ok) {
+            GENERAL_NAMES_free(gens);
+            gens = NULL;
+        }
+    }
+    return gens;
 }
 
 static void sans_for(enum fleet_cert_profile p, const struct fleet_member *m,
@@ -245,21 +298,39 @@ static void sans_for(enum fleet_cert_profile p, const struct fleet_member *m,
     kc_snprintf(out, size, "DNS:www.example.net,DNS:example.net");
 }
 
+/* The per-kit part of every leaf, made once. */
+static X509 *leaf_template(struct fleet_certs *c, struct kit *k)
+{
+    X509 *t = cert_skeleton(1, k->leaf_name, X509_get_subject_name(k->ca),
+                            k->leaf_key, c->now, 365);
+    if (t && add_ext(t, k->ca, NID_key_usage,
+                     "critical,digitalSignature,keyEncipherment") &&
+        add_ext(t, k->ca, NID_ext_key_usage, "serverAuth") &&
+        /* signed so that X509_dup (a DER round trip) can copy it */
+        X509_sign(t, k->ca_key, EVP_sha256()))
+        return t;
+    X509_free(t);
+    return NULL;
+}
+
 static X509 *issue_leaf(struct fleet_certs *c, struct kit *k,
                         enum fleet_cert_profile p, const struct fleet_member *m)
 {
     char sans[1024];
-    X509 *leaf = cert_skeleton(((uint64_t)m->id << 8) | 0x42, k->leaf_name,
-                               X509_get_subject_name(k->ca), k->leaf_key,
-                               c->now, 365);
+    (void)c;
+    X509 *leaf = X509_dup(k->leaf_tmpl);
     if (!leaf)
         return NULL;
     sans_for(p, m, sans, sizeof(sans));
-    if (!add_ext(leaf, k->ca, NID_key_usage,
-                 "critical,digitalSignature,keyEncipherment") ||
-        !add_ext(leaf, k->ca, NID_ext_key_usage, "serverAuth") ||
-        !add_ext(leaf, k->ca, NID_subject_alt_name, sans) ||
-        !X509_sign(leaf, k->ca_key, EVP_sha256())) {
+    GENERAL_NAMES *gens = names_from(sans);
+    bool ok = gens &&
+              ASN1_INTEGER_set_uint64(X509_get_serialNumber(leaf),
+                                      ((uint64_t)m->id << 8) | 0x42) &&
+              X509_add1_ext_i2d(leaf, NID_subject_alt_name, gens, 0,
+                                X509V3_ADD_DEFAULT) == 1 &&
+              X509_sign(leaf, k->ca_key, EVP_sha256());
+    GENERAL_NAMES_free(gens);
+    if (!ok) {
         X509_free(leaf);
         return NULL;
     }
@@ -310,6 +381,7 @@ static void kit_free(struct kit *k)
     EVP_PKEY_free(k->ca_key);
     EVP_PKEY_free(k->leaf_key);
     X509_free(k->ca);
+    X509_free(k->leaf_tmpl);
     X509_NAME_free(k->leaf_name);
     SSL_CTX_free(k->ctx);
     free(k->ca_b64);
