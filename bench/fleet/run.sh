@@ -27,6 +27,7 @@ until grep -q READY "$tmp/ready"; do
     i=$((i + 1)); [ $i -lt 200 ] || { cat "$tmp/err"; exit 1; }; sleep 0.05
 done
 cat "$tmp/ready"
+echo "loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
 clk=$(getconf CLK_TCK)
 cpu() { awk '{ print $14 + $15 }' /proc/$pid/stat; }
 # Warm-up: issues every member's leaf certificate once (lazy, cached).
