@@ -56,8 +56,10 @@ static const struct vendor_rule {
     {KC_VENDOR_HPE, "-hpe"},
     {KC_VENDOR_MICROK8S, "^v[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+\\+[0-9a-f]{14}$"},
     {KC_VENDOR_OPENSHIFT, "^v[0-9]+\\.[0-9]+\\.[0-9]+\\+[0-9a-f]{7,10}$"},
+    /* openshift/kubernetes fork builds thousands of commits past the tag
+     * (classify/version.c explains the 4+ digits) */
     {KC_VENDOR_OPENSHIFT,
-     "^v[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]+\\+[0-9a-f]{14}-dirty$"},
+     "^v[0-9]+\\.[0-9]+\\.[0-9]+-[0-9]{4,}\\+[0-9a-f]{14}-dirty$"},
     {KC_VENDOR_UPSTREAM,
      "^v[0-9]+\\.[0-9]+\\.[0-9]+(-(alpha|beta|rc)\\.[0-9]+)?$"},
 };
