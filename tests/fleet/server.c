@@ -88,6 +88,7 @@ struct fleet_server {
     http_parser_settings settings;
     uint64_t accepted;
     uint64_t requests;
+    struct kc_buf out; /* one response at a time, reused */
     uint64_t duration_ms;
     bool stopping;
     char rdbuf[65536];
@@ -288,20 +289,19 @@ static int on_message_complete(http_parser *p)
 {
     struct conn *c = p->data;
     struct fleet_server *s = c->s;
-    struct kc_buf out;
-    kc_buf_init(&out, 256 * 1024);
+    struct kc_buf *out = &s->out;
+    kc_buf_reset(out);
     s->requests++;
     int rc = fleet_respond(s->plan, c->m, http_method_str(p->method),
                            c->url_too_long ? "/too-long" : c->url, c->cred,
                            s->requests ^ ((uint64_t)c->m->id << 32),
                            kc_wall_us() / 1000000,
-                           fleet_certs_ca_b64(s->certs, c->m), &out);
-    if (rc == 0 && out.len > 0) {
+                           fleet_certs_ca_b64(s->certs, c->m), out);
+    if (rc == 0 && out->len > 0) {
         ERR_clear_error();
-        if (SSL_write(c->ssl, out.data, (int)out.len) <= 0)
+        if (SSL_write(c->ssl, out->data, (int)out->len) <= 0)
             rc = -EIO;
     }
-    kc_buf_free(&out);
     if (rc < 0)
         return -1;
     if (!http_should_keep_alive(p))
@@ -622,6 +622,7 @@ int fleet_server_new(struct fleet_server **out, struct fleet_plan *plan,
     }
     s->loop.data = s;
     s->plan = plan;
+    kc_buf_init(&s->out, 256 * 1024);
     s->duration_ms = cfg->duration_ms;
     http_parser_settings_init(&s->settings);
     s->settings.on_message_begin = on_message_begin;
@@ -658,6 +659,7 @@ int fleet_server_free(struct fleet_server *s)
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let every close callback run */
     int rc = uv_loop_close(&s->loop);
     fleet_certs_free(s->certs);
+    kc_buf_free(&s->out);
     free(s->listeners);
     free(s);
     return rc;
