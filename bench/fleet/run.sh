@@ -42,7 +42,8 @@ for r in $(seq "$runs"); do
     echo "run $r: $line fleet_cpu_s=$cpus conns_per_fleet_cpu_s=$percpu"
     echo "$line $percpu" >>"$tmp/runs"
 done
-sort -t= -k4 -n "$tmp/runs" | awk -v n="$runs" '{ a[NR] = $0 } END {
-    print "median run: " a[int((n + 1) / 2)] }'
-awk '{ print $NF }' "$tmp/runs" | sort -n | awk -v n="$runs" '{ a[NR] = $1 } END {
-    print "median conns_per_fleet_cpu_s: " a[int((n + 1) / 2)] }'
+# Medians over the runs: loader-side rate, and connections per fleet
+# CPU-second (the one-core capacity, whatever the loader manages).
+med() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+echo "median rate: $(sed 's/.*rate=\([0-9]*\).*/\1/' "$tmp/runs" | med)/s"
+echo "median conns_per_fleet_cpu_s: $(awk '{ print $NF }' "$tmp/runs" | med)"

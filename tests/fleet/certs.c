@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -402,6 +403,8 @@ void *fleet_certs_new_ssl(struct fleet_certs *c, struct fleet_member *m)
     struct kit *k = kit_get(c, m->cert, m->key);
     if (!k)
         return NULL;
+    if (m->shared_leaf)
+        return SSL_new(k->ctx); /* the context's leaf */
     if (!m->leaf) {
         m->leaf = issue_leaf(c, k, m->cert, m);
         if (!m->leaf)
@@ -430,4 +433,57 @@ void fleet_certs_release_plan(struct fleet_plan *plan)
         X509_free(plan->members[i].leaf);
         plan->members[i].leaf = NULL;
     }
+}
+
+struct prewarm_job {
+    struct fleet_certs *c;
+    struct fleet_plan *plan;
+    unsigned index, stride;
+    int rc;
+};
+
+/* Kits exist already (fleet_certs_new) and are only read here; signing
+ * with one EVP_PKEY from several threads is safe in OpenSSL 3. */
+static void *prewarm_worker(void *arg)
+{
+    struct prewarm_job *j = arg;
+    for (uint32_t i = j->index; i < j->plan->n_members; i += j->stride) {
+        struct fleet_member *m = &j->plan->members[i];
+        struct kit *k = &j->c->kits[m->cert][m->key];
+        if (m->leaf || m->shared_leaf || !k->ctx)
+            continue;
+        m->leaf = issue_leaf(j->c, k, m->cert, m);
+        if (!m->leaf) {
+            j->rc = -EIO;
+            break;
+        }
+    }
+    return NULL;
+}
+
+int fleet_certs_prewarm(struct fleet_certs *c, struct fleet_plan *plan,
+                        unsigned threads)
+{
+    struct prewarm_job jobs[16];
+    pthread_t tids[16];
+    unsigned n = threads < 1 ? 1 : threads > 16 ? 16 : threads;
+    unsigned started = 0;
+    int rc = 0;
+    for (unsigned t = 0; t < n; t++) {
+        jobs[t] = (struct prewarm_job){c, plan, t, n, 0};
+        if (pthread_create(&tids[t], NULL, prewarm_worker, &jobs[t]) != 0) {
+            rc = -EAGAIN;
+            break;
+        }
+        started++;
+    }
+    for (unsigned t = 0; t < started; t++) {
+        pthread_join(tids[t], NULL);
+        if (jobs[t].rc < 0)
+            rc = jobs[t].rc;
+    }
+    /* A thread that could not start: finish its share here. */
+    for (unsigned t = started; rc == -EAGAIN && t < n; t++)
+        prewarm_worker(&jobs[t]);
+    return rc == -EAGAIN ? 0 : rc;
 }

@@ -80,6 +80,8 @@ struct fleet_member {
     const char *git_version;      /* NULL for not-Kubernetes members */
     enum kc_vendor vendor;        /* of git_version (computed once) */
     void *leaf;                   /* certs.c cache (X509 *), lazily made */
+    bool shared_leaf;             /* use the profile's one leaf (no member
+                                   * IP in the SANs): no issuance cost */
 };
 
 struct fleet_plan {
@@ -168,6 +170,10 @@ void fleet_certs_free(struct fleet_certs *c);
  * profile's context and key, the member's leaf certificate (made and cached
  * in m->leaf on first use). NULL on failure. */
 void *fleet_certs_new_ssl(struct fleet_certs *c, struct fleet_member *m);
+/* Issues every member's leaf now, on `threads` threads (before the event
+ * loop runs), so that no first handshake pays for it. 0 or -ENOMEM/-EIO. */
+int fleet_certs_prewarm(struct fleet_certs *c, struct fleet_plan *plan,
+                        unsigned threads);
 /* base64 of the member's CA PEM (for cluster-info). */
 const char *fleet_certs_ca_b64(struct fleet_certs *c,
                                const struct fleet_member *m);
@@ -180,6 +186,7 @@ struct fleet_server_config {
     const struct fleet_plan *plan;
     bool wildcard;      /* bind 0.0.0.0 (only in a private netns) */
     uint64_t duration_ms; /* 0 = until signal */
+    unsigned prewarm_threads; /* > 0: issue every leaf before serving */
 };
 
 struct fleet_server;

@@ -20,12 +20,14 @@ struct options {
     uint64_t duration_ms;
     uint64_t seed;
     int wildcard; /* -1 auto, 0 never, 1 told */
+    unsigned prewarm; /* threads issuing every leaf before READY */
 };
 
 static void usage(FILE *f)
 {
     fputs("usage: kcensus-fleet --spec SPEC [--truth FILE] [--duration SECONDS]\n"
           "                     [--netns-wildcard | --no-wildcard] [--seed N]\n"
+          "                     [--prewarm-certs THREADS]\n"
           "Serves a simulated fleet of Kubernetes API servers on 127.0.0.0/8\n"
           "until SIGINT/SIGTERM or --duration, after writing the truth CSV and\n"
           "printing one READY line on stdout.\n", f);
@@ -40,6 +42,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"seed", required_argument, NULL, 'S'},
         {"netns-wildcard", no_argument, NULL, 'w'},
         {"no-wildcard", no_argument, NULL, 'W'},
+        {"prewarm-certs", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -62,6 +65,16 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return 2;
             }
             break;
+        case 'P': {
+            uint64_t t;
+            if (!kc_parse_u64(optarg, 1, 16, &t)) {
+                fprintf(stderr, "kcensus-fleet: --prewarm-certs takes 1-16 "
+                                "(threads)\n");
+                return 2;
+            }
+            o->prewarm = (unsigned)t;
+            break;
+        }
         case 'w': o->wildcard = 1; break;
         case 'W': o->wildcard = 0; break;
         case 'h': usage(stdout); exit(0);
@@ -157,7 +170,8 @@ int main(int argc, char **argv)
     }
     struct fleet_server *s = NULL;
     struct fleet_server_config cfg = {
-        .plan = &plan, .wildcard = wildcard, .duration_ms = o.duration_ms};
+        .plan = &plan, .wildcard = wildcard, .duration_ms = o.duration_ms,
+        .prewarm_threads = o.prewarm};
     rc = fleet_server_new(&s, &plan, &cfg, &err);
     if (rc < 0) {
         fprintf(stderr, "kcensus-fleet: %s\n", err.msg);

@@ -638,6 +638,9 @@ int fleet_server_new(struct fleet_server **out, struct fleet_plan *plan,
     s->certs = fleet_certs_new(plan, err);
     if (!s->certs)
         return err ? err->code : -EIO;
+    if (cfg->prewarm_threads &&
+        fleet_certs_prewarm(s->certs, plan, cfg->prewarm_threads) < 0)
+        return kc_error_set(err, -EIO, "issuing leaf certificates failed");
     return listeners_open(s, cfg->wildcard, err);
 }
 

@@ -484,6 +484,17 @@ static int group_build(struct group_ctx *g, json_t *grp, struct kc_error *err)
         rc = group_versions(g, grp, slots, err);
     if (rc == 0)
         rc = group_latency(g, grp, err);
+    json_t *leaf = json_object_get(grp, "leaf");
+    bool shared = false;
+    if (rc == 0 && leaf) {
+        const char *lv = json_string_value(leaf);
+        if (lv && strcmp(lv, "shared") == 0)
+            shared = true;
+        else if (!lv || strcmp(lv, "per_member") != 0)
+            rc = kc_error_set(err, -EINVAL,
+                              "group %s: leaf is \"per_member\" or \"shared\"",
+                              g->name);
+    }
     json_t *cert = json_object_get(grp, "cert");
     enum fleet_cert_profile prof = FLEET_CERT_KUBEADM;
     bool auto_prof = !cert || (json_is_string(cert) &&
@@ -502,6 +513,7 @@ static int group_build(struct group_ctx *g, json_t *grp, struct kc_error *err)
             m->vendor = KC_VENDOR_NONE;
         }
         m->cert = auto_prof ? auto_cert(m) : prof;
+        m->shared_leaf = shared;
     }
     free(slots);
     return rc;

@@ -99,6 +99,7 @@ static const struct bad_case {
     {"{\"groups\": [{\"count\": 1, \"faults\": {\"none\": 0}}]}", "sum to 0"},
     {"{\"groups\": [{\"count\": 1, \"ports\": [80]}]}", "not among"},
     {"{\"groups\": [{\"count\": 1, \"cert\": \"x\"}]}", "cert profile"},
+    {"{\"groups\": [{\"count\": 1, \"leaf\": \"x\"}]}", "leaf is"},
     {"{\"groups\": [{\"count\": 1, \"latency_ms\": -1}]}", "latency_ms"},
     {"{\"groups\": [{\"count\": 1, \"versions_file\": \"/nonexistent\"}]}",
      "/nonexistent"},
