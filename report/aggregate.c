@@ -459,7 +459,11 @@ static int cmp_cross_entries(const void *pa, const void *pb)
 {
     const struct kc_agg_entry *a = pa, *b = pb;
     int c = cmp_text(a->key, b->key);
-    return c ? c : cmp_count_entries(pa, pb);
+    if (c == 0 && !*a->key2 != !*b->key2)
+        c = !*a->key2 ? 1 : -1; /* no vendor last */
+    if (c == 0 && a->hosts != b->hosts)
+        c = a->hosts > b->hosts ? -1 : 1;
+    return c ? c : cmp_text(a->key2, b->key2);
 }
 
 typedef int (*cmp_fn)(const void *, const void *);
