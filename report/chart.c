@@ -34,6 +34,7 @@ struct bars {
     char title[256];
     char subtitle[256];
     const char *y_label;
+    const char *x_label;
     struct bar v[MAX_BARS];
     size_t n;
     struct legend legend[KC_EOL__COUNT];
@@ -169,7 +170,7 @@ static double draw_y_axis(cairo_t *cr, double x0, double y0, double x1,
         text_at(cr, x0 - 4, y + 3, t, 1.0);
     }
     cairo_save(cr);
-    cairo_move_to(cr, 14, (y0 + y1) / 2);
+    cairo_translate(cr, 18, (y0 + y1) / 2);
     cairo_rotate(cr, -M_PI / 2);
     cairo_set_font_size(cr, 11);
     text_at(cr, 0, 0, y_label, 0.5);
@@ -186,7 +187,7 @@ static void draw_x_label(cairo_t *cr, double x, double y, const char *s,
         return;
     }
     cairo_save(cr);
-    cairo_move_to(cr, x, y + 8);
+    cairo_translate(cr, x + 3, y + 10);
     cairo_rotate(cr, -M_PI / 4);
     text_at(cr, 0, 0, s, 1.0);
     cairo_restore(cr);
@@ -218,6 +219,8 @@ static void draw_bars(cairo_t *cr, const void *ctx)
     cairo_move_to(cr, x0, y1);
     cairo_line_to(cr, x1, y1);
     cairo_stroke(cr);
+    cairo_set_font_size(cr, 11);
+    text_at(cr, (x0 + x1) / 2, CHART_H - 12, b->x_label, 0.5);
     draw_legend(cr, b->legend, b->n_legend, x1 + 20, y0 + 10);
 }
 
@@ -296,6 +299,7 @@ static void fill_minor(const struct kc_report *r, struct bars *b)
     kc_strlcpy(b->title, "Kubernetes API servers by minor version",
                sizeof(b->title));
     b->y_label = "hosts";
+    b->x_label = "minor version (colour: upstream support on the scan date)";
     /* Keep the largest MAX_BARS minors, still in version order. */
     for (size_t i = 0; i < n && b->n < MAX_BARS; i++) {
         size_t larger = 0;
@@ -326,6 +330,7 @@ static void fill_counts(const struct kc_report *r, enum kc_agg a,
                 a == KC_AGG_VENDOR ? "distribution (vendor)"
                                    : "anonymous-access posture");
     b->y_label = "hosts";
+    b->x_label = a == KC_AGG_VENDOR ? "vendor" : "posture";
     for (size_t i = 0; i < n && b->n < MAX_BARS; i++) {
         label_of(v[i].key, b->v[b->n].label);
         b->v[b->n].value = v[i].hosts;
@@ -459,6 +464,9 @@ static void draw_trend(cairo_t *cr, const void *ctx)
     }
     lg[c->n_series].name = "other / no version";
     lg[c->n_series].color = (struct rgb){0.85, 0.85, 0.85};
+    cairo_set_font_size(cr, 11);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    text_at(cr, (x0 + x1) / 2, CHART_H - 12, "scan date", 0.5);
     draw_legend(cr, lg, c->n_series + 1, x1 + 20, y0 + 10);
 }
 
