@@ -148,7 +148,10 @@ int kc_releases_merge(struct kc_releases *rel, const char *text, size_t n,
         if (len == 0)
             continue;
         if (lineno == 1) {
-            if (len < 6 || memcmp(line, "minor,", 6) != 0)
+            static const char want[] =
+                "minor,released,maintenance_mode,end_of_life";
+            if (len < sizeof(want) - 1 ||
+                memcmp(line, want, sizeof(want) - 1) != 0)
                 return kc_error_set(err, -EINVAL,
                                     "release table: header must start with "
                                     "'minor,released,maintenance_mode,"
