@@ -1,4 +1,5 @@
-/* aggregate.c - one scan's rows grouped, then every aggregation built. */
+/* aggregate.c - one scan's rows interned per dimension, then every
+ * aggregation folded from the dimensions. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +23,28 @@ struct map {
     size_t len;
 };
 
+/* Eight bytes at a time: keys are short and looked up once per row per
+ * dimension, so this is on the report's hot path. */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
     const unsigned char *b = p;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        b += 8;
+        n -= 8;
     }
-    return h ^ (h >> 29);
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, b, n);
+        h = (h ^ w) * 0x94d049bb133111ebULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
 }
 
 static void map_free(struct map *m)
@@ -60,6 +74,17 @@ static int map_grow(struct map *m)
     m->slots = s;
     m->cap = cap;
     return 0;
+}
+
+/* The slot holding key (which must be present). */
+static size_t map_find_slot(const struct map *m, const char *key, size_t klen)
+{
+    uint64_t h = hash_bytes(key, klen);
+    size_t j = h & (m->cap - 1);
+    while (m->slots[j].key == NULL || m->slots[j].hash != h ||
+           m->slots[j].klen != klen || memcmp(m->slots[j].key, key, klen) != 0)
+        j = (j + 1) & (m->cap - 1);
+    return j;
 }
 
 /* Finds key; if absent inserts it with index next_index and sets *added.
@@ -99,12 +124,34 @@ static int map_get(struct map *m, const char *key, size_t klen,
 /* The report                                                          */
 /* ------------------------------------------------------------------ */
 
-/* One distinct combination of row values (strings owned, "" for NULL). */
-struct group {
-    char *git_version, *vendor, *posture, *country, *as_org;
-    int major, minor, port;
-    uint32_t asn;
-    uint64_t weight;
+/*
+ * A dimension: distinct byte-string keys (a column's values, or pairs of
+ * other dimensions' ids) interned to dense ids, with the weight summed per
+ * id. A report over millions of rows touches only these small maps, one
+ * lookup per dimension per row, and never allocates for a value it has
+ * already seen.
+ */
+struct dim {
+    struct map map;
+    const char **keys; /* owned by map's slots (stable across growth) */
+    size_t *klens;
+    uint64_t *count;
+    size_t n, cap;
+};
+
+enum dim_id {
+    /* Rows land here: (major, minor, gitVersion, vendor, posture) in one
+     * lookup; finish expands it into the five dimensions below it. */
+    DIM_VVP = 0,
+    DIM_VERSION, /* major, minor (2 x int32), then gitVersion */
+    DIM_VENDOR,
+    DIM_POSTURE,
+    DIM_PORT,        /* int32 */
+    DIM_COUNTRY,
+    DIM_ASN,         /* uint32, then the AS organisation */
+    DIM_POSTURE_VENDOR, /* posture id, vendor id (2 x uint32) */
+    DIM_VERSION_VENDOR, /* version id, vendor id */
+    DIM__COUNT
 };
 
 struct agg {
@@ -113,20 +160,21 @@ struct agg {
     size_t n, cap;
 };
 
+/* A row's composite key: two ints and three bounded strings. */
+#define ROW_KEY_MAX (8 + 3 * (2 + 4 * KC_MAX_FIELD))
+
 struct kc_report {
     const struct kc_releases *rel;
+    char rowkey[ROW_KEY_MAX];
     struct kc_report_meta meta; /* strings owned */
     char date[11];
-    struct map group_map;
-    struct group *groups;
-    size_t n_groups, cap_groups;
-    struct kc_buf keybuf; /* scratch for group keys */
+    struct dim dims[DIM__COUNT];
+    struct kc_buf keybuf; /* scratch for composite keys */
     bool finished;
     uint64_t total;
     uint64_t eol[KC_EOL__COUNT];
     struct agg aggs[KC_AGG__COUNT];
 };
-
 static const char *const agg_names[KC_AGG__COUNT] = {
     [KC_AGG_MINOR] = "minor",
     [KC_AGG_GIT_VERSION] = "git_version",
@@ -192,7 +240,7 @@ int kc_report_new(const struct kc_releases *rel,
     r->meta.unit = dup_or_empty(meta->unit ? meta->unit : "endpoint");
     memcpy(r->date, st, 10);
     r->date[10] = '\0';
-    kc_buf_init(&r->keybuf, 64 * 1024);
+    kc_buf_init(&r->keybuf, 2 * ROW_KEY_MAX);
     if ((meta->label && !r->meta.label) || !r->meta.started_at ||
         !r->meta.unit) {
         kc_report_free(r);
@@ -202,23 +250,16 @@ int kc_report_new(const struct kc_releases *rel,
     return 0;
 }
 
-static void free_group(struct group *g)
-{
-    free(g->git_version);
-    free(g->vendor);
-    free(g->posture);
-    free(g->country);
-    free(g->as_org);
-}
-
 void kc_report_free(struct kc_report *r)
 {
     if (r == NULL)
         return;
-    for (size_t i = 0; i < r->n_groups; i++)
-        free_group(&r->groups[i]);
-    free(r->groups);
-    map_free(&r->group_map);
+    for (size_t d = 0; d < DIM__COUNT; d++) {
+        free(r->dims[d].keys);
+        free(r->dims[d].klens);
+        free(r->dims[d].count);
+        map_free(&r->dims[d].map);
+    }
     kc_buf_free(&r->keybuf);
     for (size_t a = 0; a < KC_AGG__COUNT; a++) {
         for (size_t i = 0; i < r->aggs[a].n; i++) {
@@ -234,86 +275,138 @@ void kc_report_free(struct kc_report *r)
     free(r);
 }
 
-/* Appends a length-prefixed field so that no string can fake another
- * field's boundary. */
-static int key_str(struct kc_buf *b, const char *s)
+/* Adds weight to key's id in dimension d; *id gets the id. */
+static int dim_add(struct dim *d, const void *key, size_t klen,
+                   uint64_t weight, uint32_t *id)
 {
-    uint32_t n = s ? (uint32_t)strnlen(s, KC_MAX_FIELD * 4) : UINT32_MAX;
-    int rc = kc_buf_append(b, &n, sizeof(n));
-    if (rc == 0 && s != NULL)
-        rc = kc_buf_append(b, s, n);
-    return rc;
-}
-
-static int build_group_key(struct kc_buf *b, const struct kc_report_row *w)
-{
-    int ints[4] = {w->major, w->minor, w->port, (int)w->asn};
-    int rc;
-    kc_buf_reset(b);
-    rc = kc_buf_append(b, ints, sizeof(ints));
-    if (rc == 0)
-        rc = key_str(b, w->git_version);
-    if (rc == 0)
-        rc = key_str(b, w->vendor);
-    if (rc == 0)
-        rc = key_str(b, w->posture);
-    if (rc == 0)
-        rc = key_str(b, w->country);
-    if (rc == 0)
-        rc = key_str(b, w->as_org);
-    return rc;
-}
-
-static int new_group(struct kc_report *r, const struct kc_report_row *w)
-{
-    struct group *g;
-    if (r->n_groups == r->cap_groups) {
-        size_t cap = r->cap_groups ? r->cap_groups * 2 : 256;
-        struct group *v = realloc(r->groups, cap * sizeof(*v));
-        if (v == NULL)
-            return -ENOMEM;
-        r->groups = v;
-        r->cap_groups = cap;
+    size_t idx;
+    bool added;
+    int rc = map_get(&d->map, key, klen, d->n, &idx, &added);
+    if (rc < 0)
+        return rc;
+    if (added) {
+        if (d->n == d->cap) {
+            size_t cap = d->cap ? d->cap * 2 : 64;
+            const char **k = realloc(d->keys, cap * sizeof(*k));
+            size_t *l = k ? realloc(d->klens, cap * sizeof(*l)) : NULL;
+            uint64_t *c = l ? realloc(d->count, cap * sizeof(*c)) : NULL;
+            if (k)
+                d->keys = k;
+            if (l)
+                d->klens = l;
+            if (c == NULL)
+                return -ENOMEM; /* the map keeps the key: report unusable */
+            d->count = c;
+            d->cap = cap;
+        }
+        d->keys[d->n] = d->map.slots[map_find_slot(&d->map, key, klen)].key;
+        d->klens[d->n] = klen;
+        d->count[d->n] = 0;
+        d->n++;
     }
-    g = &r->groups[r->n_groups];
-    memset(g, 0, sizeof(*g));
-    g->git_version = dup_or_empty(w->git_version);
-    g->vendor = dup_or_empty(w->vendor);
-    g->posture = dup_or_empty(w->posture);
-    g->country = dup_or_empty(w->country);
-    g->as_org = dup_or_empty(w->as_org);
-    g->major = w->major;
-    g->minor = w->minor;
-    g->port = w->port;
-    g->asn = w->asn;
-    if (!g->git_version || !g->vendor || !g->posture || !g->country ||
-        !g->as_org) {
-        free_group(g);
-        return -ENOMEM;
-    }
-    r->n_groups++;
+    d->count[idx] += weight;
+    *id = (uint32_t)idx;
     return 0;
+}
+
+static size_t str_len(const char *s)
+{
+    return s ? strnlen(s, 4 * KC_MAX_FIELD) : 0;
+}
+
+/* Key: a fixed binary prefix, then a string. */
+static int prefixed(struct kc_buf *b, const void *pre, size_t pn,
+                    const char *s)
+{
+    kc_buf_reset(b);
+    if (kc_buf_append(b, pre, pn) < 0)
+        return -ENOMEM;
+    return kc_buf_append(b, s ? s : "", str_len(s)) < 0 ? -ENOMEM : 0;
+}
+
+/* Appends a length-prefixed string to key (room checked by the caller:
+ * lengths are bounded by str_len). */
+static size_t put_str(char *key, size_t o, const char *s)
+{
+    uint16_t n = (uint16_t)str_len(s);
+    memcpy(key + o, &n, sizeof(n));
+    if (n)
+        memcpy(key + o + sizeof(n), s, n);
+    return o + sizeof(n) + n;
 }
 
 int kc_report_add(struct kc_report *r, const struct kc_report_row *w)
 {
-    size_t idx;
-    bool added;
+    int32_t mm[2] = {w->major, w->minor}, port = w->port;
+    struct dim *d = r->dims;
+    char *key = r->rowkey;
+    uint64_t wt = w->weight;
+    uint32_t id;
+    size_t o;
     int rc;
 
     if (r->finished)
         return -EINVAL;
-    rc = build_group_key(&r->keybuf, w);
-    if (rc < 0)
-        return rc;
-    rc = map_get(&r->group_map, (const char *)r->keybuf.data, r->keybuf.len,
-                 r->n_groups, &idx, &added);
-    if (rc < 0)
-        return rc;
-    if (added && (rc = new_group(r, w)) < 0)
-        return rc; /* the map slot points past the end: report unusable */
-    r->groups[idx].weight += w->weight;
-    return 0;
+    if (w->major < 0 || w->minor < 0)
+        mm[0] = mm[1] = -1; /* half a version is no version */
+    memcpy(key, mm, sizeof(mm));
+    o = put_str(key, sizeof(mm), w->git_version);
+    o = put_str(key, o, w->vendor);
+    o = put_str(key, o, w->posture);
+    rc = dim_add(&d[DIM_VVP], key, o, wt, &id);
+    if (rc == 0)
+        rc = dim_add(&d[DIM_PORT], &port, sizeof(port), wt, &id);
+    if (rc == 0)
+        rc = dim_add(&d[DIM_COUNTRY], w->country ? w->country : "",
+                     str_len(w->country), wt, &id);
+    if (rc == 0) {
+        memcpy(key, &w->asn, sizeof(w->asn));
+        o = put_str(key, sizeof(w->asn), w->as_org);
+        rc = dim_add(&d[DIM_ASN], key, o, wt, &id);
+    }
+    return rc;
+}
+
+/* Reads a length-prefixed string at *p. */
+static const char *get_str(const char **p, uint16_t *n)
+{
+    const char *s;
+    memcpy(n, *p, sizeof(*n));
+    s = *p + sizeof(*n);
+    *p = s + *n;
+    return s;
+}
+
+/* One DIM_VVP entry into version, vendor, posture and the pairs. */
+static int expand_vvp(struct kc_report *r, uint32_t i)
+{
+    struct dim *d = r->dims;
+    const char *p = d[DIM_VVP].keys[i] + 2 * sizeof(int32_t);
+    uint64_t w = d[DIM_VVP].count[i];
+    uint32_t ver, ven, pos, id, pair[2];
+    uint16_t gn, vn, pn;
+    const char *gv = get_str(&p, &gn);
+    const char *vendor = get_str(&p, &vn);
+    const char *posture = get_str(&p, &pn);
+    int rc = prefixed(&r->keybuf, d[DIM_VVP].keys[i], 2 * sizeof(int32_t),
+                      NULL);
+
+    if (rc == 0 && kc_buf_append(&r->keybuf, gv, gn) < 0)
+        rc = -ENOMEM;
+    if (rc == 0)
+        rc = dim_add(&d[DIM_VERSION], r->keybuf.data, r->keybuf.len, w, &ver);
+    if (rc == 0)
+        rc = dim_add(&d[DIM_VENDOR], vendor, vn, w, &ven);
+    if (rc == 0)
+        rc = dim_add(&d[DIM_POSTURE], posture, pn, w, &pos);
+    pair[0] = pos;
+    pair[1] = ven;
+    if (rc == 0)
+        rc = dim_add(&d[DIM_POSTURE_VENDOR], pair, sizeof(pair), w, &id);
+    pair[0] = ver;
+    if (rc == 0)
+        rc = dim_add(&d[DIM_VERSION_VENDOR], pair, sizeof(pair), w, &id);
+    return rc;
 }
 
 /* Adds weight to (key, key2) of one aggregation. */
@@ -360,39 +453,146 @@ static int agg_add(struct agg *a, const char *key, const char *key2,
     return 0;
 }
 
-static int add_group(struct kc_report *r, const struct group *g)
+/* A dimension's key as a NUL-terminated string (after skip bytes). */
+static void key_text(const struct dim *d, uint32_t id, size_t skip,
+                     char *out, size_t size)
 {
-    char minor[32] = "", port[16] = "", asn[16] = "";
-    enum kc_eol eol = kc_releases_status(r->rel, g->major, g->minor, r->date);
-    const char *eols = kc_eol_str(eol);
-    uint64_t w = g->weight;
-    int rc = 0;
+    size_t n = d->klens[id] - skip;
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, d->keys[id] + skip, n);
+    out[n] = '\0';
+}
 
-    if (g->major >= 0 && g->minor >= 0)
-        kc_snprintf(minor, sizeof(minor), "%d.%d", g->major, g->minor);
-    if (g->port > 0)
-        kc_snprintf(port, sizeof(port), "%d", g->port);
-    if (g->asn > 0)
-        kc_snprintf(asn, sizeof(asn), "%u", g->asn);
-    r->total += w;
-    r->eol[eol] += w;
-    struct {
-        enum kc_agg a;
-        const char *k1, *k2;
-    } adds[] = {
-        {KC_AGG_MINOR, minor, NULL},
-        {KC_AGG_GIT_VERSION, g->git_version, NULL},
-        {KC_AGG_VENDOR, g->vendor, NULL},
-        {KC_AGG_POSTURE, g->posture, NULL},
-        {KC_AGG_PORT, port, NULL},
-        {KC_AGG_COUNTRY, g->country, NULL},
-        {KC_AGG_ASN, asn, g->as_org},
-        {KC_AGG_EOL, eols, NULL},
-        {KC_AGG_POSTURE_VENDOR, g->posture, g->vendor},
-        {KC_AGG_MINOR_VENDOR, minor, g->vendor},
-    };
-    for (size_t i = 0; i < KC_ARRAY_LEN(adds) && rc == 0; i++)
-        rc = agg_add(&r->aggs[adds[i].a], adds[i].k1, adds[i].k2, eol, w);
+/* "1.26" and the EOL status of a version id. */
+static enum kc_eol version_of(const struct kc_report *r, uint32_t id,
+                              char *minor, size_t size)
+{
+    int32_t mm[2];
+    memcpy(mm, r->dims[DIM_VERSION].keys[id], sizeof(mm));
+    minor[0] = '\0';
+    if (mm[0] >= 0)
+        kc_snprintf(minor, size, "%d.%d", mm[0], mm[1]);
+    return kc_releases_status(r->rel, mm[0], mm[1], r->date);
+}
+
+#define TEXT_MAX (4 * KC_MAX_FIELD + 1)
+
+static int fold_versions(struct kc_report *r, char *text)
+{
+    const struct dim *d = &r->dims[DIM_VERSION];
+    int rc = 0;
+    for (uint32_t i = 0; i < d->n && rc == 0; i++) {
+        char minor[32];
+        enum kc_eol eol = version_of(r, i, minor, sizeof(minor));
+        uint64_t w = d->count[i];
+        r->total += w;
+        r->eol[eol] += w;
+        key_text(d, i, 2 * sizeof(int32_t), text, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_MINOR], minor, NULL, eol, w);
+        if (rc == 0)
+            rc = agg_add(&r->aggs[KC_AGG_GIT_VERSION], text, NULL, eol, w);
+        if (rc == 0)
+            rc = agg_add(&r->aggs[KC_AGG_EOL], kc_eol_str(eol), NULL, eol, w);
+    }
+    return rc;
+}
+
+/* Single-column dimensions straight into their aggregation. */
+static int fold_simple(struct kc_report *r, enum dim_id di, enum kc_agg a,
+                       char *text)
+{
+    const struct dim *d = &r->dims[di];
+    int rc = 0;
+    for (uint32_t i = 0; i < d->n && rc == 0; i++) {
+        key_text(d, i, 0, text, TEXT_MAX);
+        rc = agg_add(&r->aggs[a], text, NULL, KC_EOL_NO_VERSION, d->count[i]);
+    }
+    return rc;
+}
+
+static int fold_ports(struct kc_report *r)
+{
+    const struct dim *d = &r->dims[DIM_PORT];
+    int rc = 0;
+    for (uint32_t i = 0; i < d->n && rc == 0; i++) {
+        int32_t port;
+        char text[16] = "";
+        memcpy(&port, d->keys[i], sizeof(port));
+        if (port > 0)
+            kc_snprintf(text, sizeof(text), "%d", port);
+        rc = agg_add(&r->aggs[KC_AGG_PORT], text, NULL, KC_EOL_NO_VERSION,
+                     d->count[i]);
+    }
+    return rc;
+}
+
+static int fold_asns(struct kc_report *r, char *text)
+{
+    const struct dim *d = &r->dims[DIM_ASN];
+    int rc = 0;
+    for (uint32_t i = 0; i < d->n && rc == 0; i++) {
+        uint32_t asn;
+        char num[16] = "";
+        memcpy(&asn, d->keys[i], sizeof(asn));
+        if (asn > 0)
+            kc_snprintf(num, sizeof(num), "%u", asn);
+        key_text(d, i, sizeof(asn) + sizeof(uint16_t), text, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_ASN], num, text, KC_EOL_NO_VERSION,
+                     d->count[i]);
+    }
+    return rc;
+}
+
+static int fold_pairs(struct kc_report *r, char *text, char *text2)
+{
+    const struct dim *pv = &r->dims[DIM_POSTURE_VENDOR];
+    const struct dim *vv = &r->dims[DIM_VERSION_VENDOR];
+    int rc = 0;
+    for (uint32_t i = 0; i < pv->n && rc == 0; i++) {
+        uint32_t pair[2];
+        memcpy(pair, pv->keys[i], sizeof(pair));
+        key_text(&r->dims[DIM_POSTURE], pair[0], 0, text, TEXT_MAX);
+        key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_POSTURE_VENDOR], text, text2,
+                     KC_EOL_NO_VERSION, pv->count[i]);
+    }
+    for (uint32_t i = 0; i < vv->n && rc == 0; i++) {
+        uint32_t pair[2];
+        char minor[32];
+        enum kc_eol eol;
+        memcpy(pair, vv->keys[i], sizeof(pair));
+        eol = version_of(r, pair[0], minor, sizeof(minor));
+        key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_MINOR_VENDOR], minor, text2, eol,
+                     vv->count[i]);
+    }
+    return rc;
+}
+
+static int fold_all(struct kc_report *r)
+{
+    char *text = malloc(2 * TEXT_MAX);
+    int rc = 0;
+    if (text == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < r->dims[DIM_VVP].n && rc == 0; i++)
+        rc = expand_vvp(r, i);
+    if (rc == 0)
+        rc = fold_versions(r, text);
+    if (rc == 0)
+        rc = fold_simple(r, DIM_VENDOR, KC_AGG_VENDOR, text);
+    if (rc == 0)
+        rc = fold_simple(r, DIM_POSTURE, KC_AGG_POSTURE, text);
+    if (rc == 0)
+        rc = fold_simple(r, DIM_COUNTRY, KC_AGG_COUNTRY, text);
+    if (rc == 0)
+        rc = fold_ports(r);
+    if (rc == 0)
+        rc = fold_asns(r, text);
+    if (rc == 0)
+        rc = fold_pairs(r, text, text + TEXT_MAX);
+    free(text);
     return rc;
 }
 
@@ -499,14 +699,13 @@ static void set_shares(struct kc_report *r, enum kc_agg a)
 
 int kc_report_finish(struct kc_report *r)
 {
+    int rc;
     if (r->finished)
         return -EINVAL;
     r->finished = true;
-    for (size_t i = 0; i < r->n_groups; i++) {
-        int rc = add_group(r, &r->groups[i]);
-        if (rc < 0)
-            return rc;
-    }
+    rc = fold_all(r);
+    if (rc < 0)
+        return rc;
     for (size_t a = 0; a < KC_AGG__COUNT; a++) {
         if (r->aggs[a].n > 1)
             qsort(r->aggs[a].v, r->aggs[a].n, sizeof(*r->aggs[a].v),

@@ -123,7 +123,7 @@ int kc_store_report_scan(struct kc_store *s, int64_t id,
 #define GROUP_COLS                                                       \
     "SELECT CAST(r.git_version AS TEXT), r.major, r.minor, r.vendor,"    \
     " r.posture, r.port, r.country, r.asn, r.as_org, r.weight"           \
-    " FROM results r"
+    " FROM results r INDEXED BY results_scan_index"
 
 /* One representative row (lowest id) per unit; rows without an address
  * (imported buckets) stand for themselves. */
