@@ -367,6 +367,24 @@ int kc_report_add(struct kc_report *r, const struct kc_report_row *w)
     return rc;
 }
 
+int kc_report_merge(struct kc_report *dst, const struct kc_report *src)
+{
+    if (dst->finished || src->finished)
+        return -EINVAL;
+    /* Before finish only the row dimensions hold anything. */
+    for (size_t d = 0; d < DIM__COUNT; d++) {
+        const struct dim *s = &src->dims[d];
+        for (uint32_t i = 0; i < s->n; i++) {
+            uint32_t id;
+            int rc = dim_add(&dst->dims[d], s->keys[i], s->klens[i],
+                             s->count[i], &id);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 /* Reads a length-prefixed string at *p. */
 static const char *get_str(const char **p, uint16_t *n)
 {

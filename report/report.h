@@ -125,6 +125,10 @@ int kc_report_new(const struct kc_releases *rel,
                   struct kc_error *err);
 /* Adds a group of Kubernetes units. 0 or -ENOMEM, -EINVAL after finish. */
 int kc_report_add(struct kc_report *r, const struct kc_report_row *row);
+/* Adds everything src was given to dst (both not finished; src is left
+ * as it was): reports built in parallel over parts of one scan. 0,
+ * -ENOMEM or -EINVAL. */
+int kc_report_merge(struct kc_report *dst, const struct kc_report *src);
 /* Builds and sorts the aggregations; call once after the last add. */
 int kc_report_finish(struct kc_report *r);
 void kc_report_free(struct kc_report *r);

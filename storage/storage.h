@@ -162,12 +162,25 @@ struct kc_report_group {
 /* Streams the scan's Kubernetes rows reduced to `unit` (one representative
  * row per address or cluster: the lowest result id; imported bucket rows,
  * which have no address, are their own unit) with their weights. A
- * non-zero return from cb stops and is returned. */
+ * negative return from cb stops and is returned. */
 int kc_store_report_groups(struct kc_store *s, int64_t scan_id,
                            enum kc_count_unit unit,
                            int (*cb)(void *ctx,
                                      const struct kc_report_group *g),
                            void *ctx, struct kc_error *err);
+
+/* The same for unit endpoint over the rows whose target_index is in
+ * [lo, hi]: parts of one scan read in parallel (each part through its own
+ * kc_store). kc_store_report_index_range gives a scan's smallest and
+ * largest target_index (-ENOENT when it has no rows). */
+int kc_store_report_index_range(struct kc_store *s, int64_t scan_id,
+                                uint64_t *lo, uint64_t *hi,
+                                struct kc_error *err);
+int kc_store_report_groups_part(struct kc_store *s, int64_t scan_id,
+                                uint64_t lo, uint64_t hi,
+                                int (*cb)(void *ctx,
+                                          const struct kc_report_group *g),
+                                void *ctx, struct kc_error *err);
 
 /* One change between scans a and b of a Kubernetes endpoint (ip, port,
  * sni). kind: 0 appeared, 1 disappeared, 2 changed version (old/new are

@@ -1,6 +1,9 @@
 /* make_fleet_db.c - builds a census database from a known fleet truth
  * (two scans, hostile strings included) through the storage writer, for
- * the report golden test. Usage: make_fleet_db DB */
+ * the report golden test. Usage: make_fleet_db DB [N]
+ * With N, a third scan of N generated Kubernetes endpoints follows: minor
+ * 1.(20 + i % 7), vendor gke/eks/upstream by i % 3 (large enough to be
+ * read in parallel parts). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +148,50 @@ static int64_t add_scan(struct kc_store *s, const char *label,
     return id;
 }
 
+static int64_t add_generated(struct kc_store *s, uint32_t n)
+{
+    static const enum kc_vendor vendors[] = {V(GKE), V(EKS), V(UPSTREAM)};
+    struct kc_scan_params p = {.label = "generated", .store = KC_STORE_ALL};
+    struct kc_store_writer_config cfg = {.store = KC_STORE_ALL};
+    struct kc_scan_counters c;
+    struct kc_error err;
+    struct kc_sink *sink;
+    int64_t id;
+
+    if (kc_store_scan_begin(s, &p, &id, &err) != 0 ||
+        (sink = kc_store_sink_new(s, id, &cfg, &err)) == NULL)
+        exit(1);
+    for (uint32_t i = 0; i < n; i++) {
+        struct kc_result r;
+        char gv[32];
+        kc_result_init(&r);
+        r.target_index = i;
+        kc_addr_set_v4(&r.addr, 0x0b000000u + i); /* 11.0.0.0/8 */
+        r.port = 443;
+        r.outcome = KC_OUTCOME_OK;
+        r.is_kubernetes = 1;
+        r.posture = P(RBAC_DENIED);
+        r.major = 1;
+        r.minor = 20 + (int)(i % 7);
+        r.patch = 1;
+        kc_snprintf(gv, sizeof(gv), "v1.%d.1", r.minor);
+        r.vendor = vendors[i % 3];
+        if (kc_bytes_set_str(&r.git_version, gv) != 0 ||
+            kc_sink_write(sink, &r) != 0)
+            exit(1);
+        kc_result_clear(&r);
+        while (kc_sink_busy(sink))
+            kc_sink_flush(sink);
+    }
+    if (kc_sink_flush(sink) != 0)
+        exit(1);
+    kc_store_sink_counters(sink, &c);
+    kc_sink_free(sink);
+    if (kc_store_scan_finish(s, id, KC_SCAN_DONE, &c, &err) != 0)
+        exit(1);
+    return id;
+}
+
 /* Scans get the clock's time; the truth has fixed dates (EOL depends on
  * them), set here directly. */
 static void set_dates(const char *path)
@@ -155,7 +202,9 @@ static void set_dates(const char *path)
                      "UPDATE scans SET started_at = '2024-02-05T10:00:00Z'"
                      " WHERE id = 1;"
                      "UPDATE scans SET started_at = '2024-06-01T10:00:00Z'"
-                     " WHERE id = 2;",
+                     " WHERE id = 2;"
+                     "UPDATE scans SET started_at = '2024-09-01T10:00:00Z'"
+                     " WHERE id = 3;",
                      NULL, NULL, NULL) != SQLITE_OK)
         exit(1);
     sqlite3_close(db);
@@ -165,8 +214,10 @@ int main(int argc, char **argv)
 {
     struct kc_store *s;
     struct kc_error err;
-    if (argc != 2) {
-        fprintf(stderr, "usage: make_fleet_db DB\n");
+    uint64_t n = 0;
+    if ((argc != 2 && argc != 3) ||
+        (argc == 3 && !kc_parse_u64(argv[2], 1, 10000000, &n))) {
+        fprintf(stderr, "usage: make_fleet_db DB [N]\n");
         return 2;
     }
     if (kc_store_open(argv[1], KC_STORE_CREATE, &s, &err) != 0) {
@@ -175,6 +226,8 @@ int main(int argc, char **argv)
     }
     if (add_scan(s, "fleet-1", scan1, KC_ARRAY_LEN(scan1)) != 1 ||
         add_scan(s, "fleet-2", scan2, KC_ARRAY_LEN(scan2)) != 2)
+        return 1;
+    if (n > 0 && add_generated(s, (uint32_t)n) != 3)
         return 1;
     kc_store_close(s);
     set_dates(argv[1]);

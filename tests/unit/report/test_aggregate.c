@@ -141,6 +141,43 @@ static void test_rows_merge(void **state)
     kc_releases_free(rel);
 }
 
+/* Two reports over halves of the rows, merged, equal one over all. */
+static void test_merge_halves(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *whole = fixture_report(rel);
+    struct kc_report_meta m = {.scan_id = 7, .started_at = "2024-02-05"};
+    struct kc_report *a = NULL, *b = NULL;
+    size_t half = KC_ARRAY_LEN(fixture_rows) / 2;
+    (void)state;
+    assert_int_equal(kc_report_new(rel, &m, &a, NULL), 0);
+    assert_int_equal(kc_report_new(rel, &m, &b, NULL), 0);
+    for (size_t i = 0; i < KC_ARRAY_LEN(fixture_rows); i++)
+        assert_int_equal(kc_report_add(i < half ? a : b, &fixture_rows[i]),
+                         0);
+    assert_int_equal(kc_report_add(a, &fixture_rows[0]), 0); /* overlap */
+    assert_int_equal(kc_report_merge(a, b), 0);
+    assert_int_equal(kc_report_finish(a), 0);
+    assert_int_equal(kc_report_merge(a, b), -EINVAL); /* finished */
+    assert_int_equal(kc_report_total(a), kc_report_total(whole) + 30);
+    for (size_t g = 0; g < KC_AGG__COUNT; g++) {
+        size_t na, nw;
+        const struct kc_agg_entry *va = kc_report_entries(a, g, &na);
+        const struct kc_agg_entry *vw = kc_report_entries(whole, g, &nw);
+        uint64_t extra = 0;
+        assert_int_equal(na, nw);
+        for (size_t i = 0; i < na; i++) {
+            assert_string_equal(va[i].key, vw[i].key);
+            extra += va[i].hosts - vw[i].hosts;
+        }
+        assert_int_equal(extra, 30); /* the overlapping row, once */
+    }
+    kc_report_free(a);
+    kc_report_free(b);
+    kc_report_free(whole);
+    kc_releases_free(rel);
+}
+
 static void test_bad_start(void **state)
 {
     struct kc_releases *rel = fixture_releases();
@@ -242,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_totals_add_up),
         cmocka_unit_test(test_eol_share_denominator),
         cmocka_unit_test(test_rows_merge),
+        cmocka_unit_test(test_merge_halves),
         cmocka_unit_test(test_bad_start),
         cmocka_unit_test(test_golden_censys),
     };
