@@ -128,12 +128,8 @@ int kc_store_report_scan(struct kc_store *s, int64_t id,
 /* One representative row (lowest id) per unit; rows without an address
  * (imported buckets) stand for themselves. */
 static const char *const group_sql[KC_UNIT__COUNT] = {
-    /* The scan's rows in stored order: a partial index on (scan_id, minor)
-     * would be picked otherwise and visit the table in random order, 3x
-     * slower over millions of rows. */
-    [KC_UNIT_ENDPOINT] =
-        GROUP_COLS " INDEXED BY results_scan_index"
-        " WHERE r.scan_id = ?1 AND r.is_kubernetes = 1",
+    /* Endpoints: read by rowid range (part_sql), see range_sql. */
+    [KC_UNIT_ENDPOINT] = NULL,
     [KC_UNIT_IP] =
         GROUP_COLS " WHERE r.id IN (SELECT min(id) FROM results"
         " WHERE scan_id = ?1 AND is_kubernetes = 1"
@@ -166,10 +162,29 @@ static int col_int(sqlite3_stmt *st, int i, int null_value)
                : sqlite3_column_int(st, i);
 }
 
+/* The scan's Kubernetes rows in stored (rowid) order: through an index
+ * on scan_id the table would be visited in random order, 3x slower over
+ * millions of rows. "+" keeps the planner on the rowid range. */
 static const char part_sql[] =
-    GROUP_COLS " INDEXED BY results_scan_index"
-    " WHERE r.scan_id = ?1 AND r.target_index BETWEEN ?2 AND ?3"
+    GROUP_COLS " WHERE r.id BETWEEN ?2 AND ?3 AND +r.scan_id = ?1"
     " AND r.is_kubernetes = 1";
+
+/* Smallest and largest rowid of the scan's Kubernetes rows without reading
+ * them: a skip-scan over the partial index (scan_id, minor) visits each
+ * distinct minor (and NULL, the recursion's last row) once and takes the
+ * first and last rowid in it, which the index keeps in order. */
+static const char range_sql[] =
+    "WITH RECURSIVE m(v) AS ("
+    " SELECT (SELECT min(minor) FROM results WHERE scan_id = ?1"
+    "  AND is_kubernetes = 1 AND minor IS NOT NULL)"
+    " UNION ALL SELECT (SELECT min(minor) FROM results WHERE scan_id = ?1"
+    "  AND is_kubernetes = 1 AND minor > m.v) FROM m WHERE m.v IS NOT NULL),"
+    " e AS (SELECT"
+    " (SELECT id FROM results WHERE scan_id = ?1 AND is_kubernetes = 1"
+    "  AND minor IS m.v ORDER BY id LIMIT 1) AS lo,"
+    " (SELECT id FROM results WHERE scan_id = ?1 AND is_kubernetes = 1"
+    "  AND minor IS m.v ORDER BY id DESC LIMIT 1) AS hi FROM m)"
+    " SELECT min(lo), max(hi) FROM e";
 
 /* Runs a prepared groups statement, handing each row to cb. */
 static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
@@ -212,6 +227,18 @@ int kc_store_report_groups(struct kc_store *s, int64_t scan_id,
 
     if ((unsigned)unit >= KC_UNIT__COUNT)
         return kc_error_set(err, -EINVAL, "unknown counting unit");
+    if (unit == KC_UNIT_ENDPOINT) {
+        uint64_t lo, hi;
+        rc = kc_store_report_index_range(s, scan_id, &lo, &hi, NULL);
+        if (rc == -ENOENT)
+            return 0; /* no Kubernetes rows */
+        if (rc == 0)
+            rc = kc_store_report_groups_part(s, scan_id, lo, hi, cb, ctx,
+                                             err);
+        else
+            kc_store_report_index_range(s, scan_id, &lo, &hi, err);
+        return rc;
+    }
     kc_store_lock(s);
     rc = kc_store_prepare(s, group_sql[unit], &st, err);
     if (rc == 0) {
@@ -249,14 +276,11 @@ int kc_store_report_index_range(struct kc_store *s, int64_t scan_id,
                                 uint64_t *lo, uint64_t *hi,
                                 struct kc_error *err)
 {
-    static const char sql[] =
-        "SELECT min(target_index), max(target_index) FROM results"
-        " WHERE scan_id = ?1";
     sqlite3_stmt *st;
     int rc;
 
     kc_store_lock(s);
-    rc = kc_store_prepare(s, sql, &st, err);
+    rc = kc_store_prepare(s, range_sql, &st, err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, scan_id);
         rc = sqlite3_step(st);
@@ -265,7 +289,8 @@ int kc_store_report_index_range(struct kc_store *s, int64_t scan_id,
             *hi = (uint64_t)sqlite3_column_int64(st, 1);
             rc = 0;
         } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-            rc = kc_error_set(err, -ENOENT, "scan %lld has no results",
+            rc = kc_error_set(err, -ENOENT,
+                              "scan %lld has no Kubernetes results",
                               (long long)scan_id);
         } else {
             rc = kc_store_fail(s, err, rc, "reading the scan's range");
