@@ -31,10 +31,10 @@ bool kc_count_unit_parse(const char *s, enum kc_count_unit *out)
 /* Scans                                                               */
 /* ------------------------------------------------------------------ */
 
+/* results: the scan's stored-rows counter (kept by the writer, merge and
+ * import), not a sum over millions of rows. */
 #define SCAN_COLS                                                        \
-    "SELECT s.id, s.label, s.status, s.started_at,"                      \
-    " (SELECT coalesce(sum(r.weight), 0) FROM results r"                 \
-    "  WHERE r.scan_id = s.id) FROM scans s"
+    "SELECT s.id, s.label, s.status, s.started_at, s.stored FROM scans s"
 
 static void read_scan(sqlite3_stmt *st, struct kc_report_scan *sc)
 {

@@ -217,7 +217,8 @@ struct kc_report_scan {
     bool has_label;
     char status[16];
     char started_at[40];  /* ISO-8601 UTC */
-    uint64_t results;     /* sum of weight over all its results */
+    uint64_t results;     /* results stored (the scan's counter; for an
+                           * import, the hosts in its buckets) */
 };
 
 /* Finished scans (status done: own scans, merged and imported ones),
