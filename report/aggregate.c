@@ -95,7 +95,8 @@ static int map_get(struct map *m, const char *key, size_t klen,
     uint64_t h = hash_bytes(key, klen);
     size_t j;
 
-    if ((m->len + 1) * 4 > m->cap * 3 && map_grow(m) < 0)
+    /* At most half full: most lookups end on their first slot. */
+    if ((m->len + 1) * 2 > m->cap && map_grow(m) < 0)
         return -ENOMEM;
     j = h & (m->cap - 1);
     while (m->slots[j].key != NULL) {

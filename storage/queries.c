@@ -120,9 +120,11 @@ int kc_store_report_scan(struct kc_store *s, int64_t id,
 /* Groups                                                              */
 /* ------------------------------------------------------------------ */
 
+/* NULL integers come back as their marker values (one call per column). */
 #define GROUP_COLS                                                       \
-    "SELECT CAST(r.git_version AS TEXT), r.major, r.minor, r.vendor,"    \
-    " r.posture, r.port, r.country, r.asn, r.as_org, r.weight"           \
+    "SELECT CAST(r.git_version AS TEXT), coalesce(r.major, -1),"         \
+    " coalesce(r.minor, -1), r.vendor, r.posture, coalesce(r.port, 0),"  \
+    " r.country, coalesce(r.asn, 0), r.as_org, r.weight"                 \
     " FROM results r"
 
 /* One representative row (lowest id) per unit; rows without an address
@@ -198,11 +200,11 @@ static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
         int64_t w = sqlite3_column_int64(st, 9);
         int64_t asn = sqlite3_column_int64(st, 7);
         g.git_version = col_text(st, 0);
-        g.major = col_int(st, 1, -1);
-        g.minor = col_int(st, 2, -1);
+        g.major = sqlite3_column_int(st, 1);
+        g.minor = sqlite3_column_int(st, 2);
         g.vendor = col_text(st, 3);
         g.posture = col_text(st, 4);
-        g.port = col_int(st, 5, 0);
+        g.port = sqlite3_column_int(st, 5);
         g.country = col_text(st, 6);
         g.asn = asn > 0 && asn <= UINT32_MAX ? (uint32_t)asn : 0;
         g.as_org = col_text(st, 8);
