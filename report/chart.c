@@ -150,6 +150,8 @@ static double draw_y_axis(cairo_t *cr, double x0, double y0, double x1,
                           const char *y_label)
 {
     double step = percent ? 0.2 : nice_step(max);
+    if (!percent && step < 1)
+        step = 1; /* host counts are whole numbers */
     double top = percent ? 1.0 : ceil(max / step) * step;
     if (top <= 0)
         top = step;

@@ -231,14 +231,14 @@ int kc_store_report_groups(struct kc_store *s, int64_t scan_id,
         return kc_error_set(err, -EINVAL, "unknown counting unit");
     if (unit == KC_UNIT_ENDPOINT) {
         uint64_t lo, hi;
-        rc = kc_store_report_index_range(s, scan_id, &lo, &hi, NULL);
-        if (rc == -ENOENT)
-            return 0; /* no Kubernetes rows */
+        rc = kc_store_report_index_range(s, scan_id, &lo, &hi, err);
+        if (rc == -ENOENT) {
+            kc_error_clear(err);
+            return 0; /* no Kubernetes rows: nothing to stream */
+        }
         if (rc == 0)
             rc = kc_store_report_groups_part(s, scan_id, lo, hi, cb, ctx,
                                              err);
-        else
-            kc_store_report_index_range(s, scan_id, &lo, &hi, err);
         return rc;
     }
     kc_store_lock(s);
