@@ -171,7 +171,9 @@ static void conn_emit(struct conn *c, struct kc_result *r)
 {
     const struct kc_scan_classifier *cl = &c->w->sc->cfg.classifier;
     fill_identity(c, r);
-    if (cl->classify != NULL)
+    /* A verdict needs an answer: without one the verdict stays NULL
+     * ("not evaluated"), which is not the same as "not Kubernetes". */
+    if (cl->classify != NULL && r->outcome == KC_OUTCOME_OK)
         cl->classify(r);
     kc_worker_emit(c->w, r);
 }
@@ -506,9 +508,13 @@ static void conn_on_connected(struct conn *c)
 static enum kc_outcome connect_outcome(int status)
 {
     switch (status) {
-    case UV_ECONNREFUSED:
-    case UV_ECONNRESET:
+    case UV_ECONNREFUSED: /* RST to our SYN */
         return KC_OUTCOME_REFUSED;
+    case UV_ECONNRESET:
+    case UV_EPIPE:
+        /* The handshake completed, then the peer reset before libuv saw
+         * the connect finish: TCP was up, so this is "closed". */
+        return KC_OUTCOME_CLOSED;
     case UV_ETIMEDOUT:
         return KC_OUTCOME_TIMEOUT;
     default:
