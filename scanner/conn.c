@@ -482,6 +482,9 @@ static void conn_on_connected(struct conn *c)
 {
     struct kc_worker *w = c->w;
     c->connect_us = since_us(c->phase_start_us);
+    /* Our writes are whole TLS flights and requests: Nagle would hold
+     * each one for the peer's delayed ACK (40 ms per probe). */
+    uv_tcp_nodelay(&c->tcp, 1);
     c->live = calloc(1, sizeof(*c->live));
     if (c->live == NULL) {
         conn_finish(c, KC_OUTCOME_CLOSED, KC_PHASE_NONE, "out of memory");
