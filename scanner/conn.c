@@ -634,8 +634,13 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         conn_finish(c, KC_OUTCOME_DNS_ERROR, KC_PHASE_NONE, detail);
         return;
     }
-    if (sc->src.blocked != NULL && sc->src.blocked(sc->src.ctx,
-                                                   &c->target.addr)) {
+    bool blocked = false;
+    if (sc->src.blocked != NULL) {
+        pthread_mutex_lock(&sc->dispatch_lock);
+        blocked = sc->src.blocked(sc->src.ctx, &c->target.addr);
+        pthread_mutex_unlock(&sc->dispatch_lock);
+    }
+    if (blocked) {
         conn_set_state(c, CONN_CONNECTING);
         conn_finish(c, KC_OUTCOME_BLOCKED, KC_PHASE_NONE,
                     "resolved into the blocklist");

@@ -4,6 +4,7 @@
  * Policy (how many, how fast) lives here; mechanism (sockets, TLS, HTTP)
  * lives in conn.c. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -309,6 +310,14 @@ static void worker_pump(struct kc_worker *w)
 static void *worker_main(void *arg)
 {
     struct kc_worker *w = arg;
+    sigset_t pipe;
+    /* A peer that resets while we write must cost an EPIPE, not the
+     * process; other signals are for the caller's thread. */
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigaddset(&pipe, SIGINT);
+    sigaddset(&pipe, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &pipe, NULL);
     uv_timer_start(&w->pump, on_pump, 0, 0);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     atomic_fetch_sub(&w->sc->running, 1);
