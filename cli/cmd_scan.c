@@ -483,6 +483,14 @@ static int build_targets(const struct cli_command *cmd, struct scan_run *r)
     const char *warn = kc_targets_warnings(r->targets);
     if (warn[0] != '\0')
         cli_info(&r->o.common, "kcensus scan: %s", warn);
+    struct kc_targets_counts c;
+    kc_targets_counts(r->targets, &c);
+    if (c.targets == 0 && !kc_targets_is_stream(r->targets))
+        return cli_usage_error(
+            cmd, c.excluded ? "all %llu targets are excluded by the blocklist "
+                              "(loopback needs --allow-loopback)"
+                            : "no targets",
+            (unsigned long long)c.excluded);
     return 0;
 }
 

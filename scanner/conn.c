@@ -402,9 +402,7 @@ static void conn_handshake(struct conn *c)
         uv_timer_stop(&c->timer);
         conn_send_probe(c);
         return;
-    case KC_TLS_CLOSED:
-        conn_finish(c, KC_OUTCOME_CLOSED, KC_PHASE_NONE, l->tls.err);
-        return;
+    case KC_TLS_CLOSED: /* close_notify mid-handshake: an alert */
     case KC_TLS_FAILED:
     case KC_TLS_TOO_LARGE:
         conn_finish(c, KC_OUTCOME_TLS_ERROR, KC_PHASE_NONE, l->tls.err);
@@ -447,7 +445,13 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 static void conn_on_eof(struct conn *c, ssize_t err)
 {
     const char *why = err == UV_EOF ? "peer closed" : uv_strerror((int)err);
-    if (c->state == CONN_TLS) {
+    if (c->state == CONN_TLS && err == UV_EOF) {
+        /* A clean hang-up in answer to our ClientHello is a failed
+         * handshake (OpenSSL: "unexpected eof while reading"), as for any
+         * TLS client; a reset stays "closed". */
+        conn_finish(c, KC_OUTCOME_TLS_ERROR, KC_PHASE_NONE,
+                    "tls: unexpected eof in handshake");
+    } else if (c->state == CONN_TLS) {
         conn_finish(c, KC_OUTCOME_CLOSED, KC_PHASE_NONE, why);
     } else if (c->state == CONN_HTTP) {
         /* EOF may complete a close-delimited body. */

@@ -164,6 +164,10 @@ static const struct case_ cases[] = {
     {"100-continue", TS_CONTINUE, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200,
      NULL},
     {"tls1.0", TS_TLS10, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200, "TLSv1"},
+    {"eof-after-hello", TS_EOF_HELLO, KC_OUTCOME_TLS_ERROR, KC_PHASE_NONE, 0,
+     0, 0, NULL},
+    {"rst-after-hello", TS_RST_HELLO, KC_OUTCOME_CLOSED, KC_PHASE_NONE, 0, 0,
+     0, NULL},
 };
 
 static void check_case(const struct case_ *c, const struct kc_result *r)

@@ -160,6 +160,8 @@ static void serve_http(struct test_server *s, SSL *ssl)
         case TS_GARBAGE:
         case TS_SILENT:
         case TS_CLOSE_AFTER_TLS:
+        case TS_EOF_HELLO:
+        case TS_RST_HELLO:
             return;
         }
     }
@@ -175,6 +177,13 @@ static void *session_main(void *arg)
         const char *g = "this is not TLS\r\n\r\nat all, not at all\r\n";
         write(ss->fd, g, strlen(g));
         usleep(300000);
+    } else if (s->b == TS_EOF_HELLO || s->b == TS_RST_HELLO) {
+        char hello[512];
+        (void)!read(ss->fd, hello, sizeof(hello));
+        if (s->b == TS_RST_HELLO) {
+            struct linger lg = {1, 0}; /* close() sends RST */
+            setsockopt(ss->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        }
     } else if (s->b == TS_SILENT) {
         while (!atomic_load(&s->stop))
             usleep(10000);

@@ -16,6 +16,8 @@ enum ts_behaviour {
     TS_CHUNKED_CLOSE,  /* /version chunked; then a close-delimited answer */
     TS_CONTINUE,       /* 100 Continue before each answer */
     TS_TLS10,          /* only TLS 1.0, SHA-1 era settings */
+    TS_EOF_HELLO,      /* reads the ClientHello, then closes cleanly */
+    TS_RST_HELLO,      /* reads the ClientHello, then resets */
 };
 
 struct test_server;
