@@ -102,7 +102,10 @@ static void conn_handle_closed(uv_handle_t *h)
     struct conn *c = h->data;
     if (--c->closing > 0)
         return;
-    SSL_free(c->ssl); /* frees both BIOs */
+    if (c->ssl)
+        SSL_free(c->ssl); /* frees both BIOs */
+    else
+        BIO_free(c->wbio); /* garbage members: a BIO with no SSL */
     free(c);
 }
 
@@ -348,6 +351,12 @@ static void conn_garbage(struct conn *c)
     static const char junk[] = "HTTP/1.0 400 Bad Request\r\n"
                                "Content-Type: text/plain\r\n\r\n"
                                "this port speaks no TLS\r\n";
+    /* No TLS here, so no SSL owns a write BIO yet: make one for the
+     * flight machinery (freed in conn_handle_closed). */
+    if (c->wbio == NULL && (c->wbio = BIO_new(BIO_s_mem())) == NULL) {
+        conn_close(c, false);
+        return;
+    }
     BIO_write(c->wbio, junk, sizeof(junk) - 1);
     c->close_after_flush = true;
     c->state = CONN_SILENT;
