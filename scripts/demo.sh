@@ -38,7 +38,7 @@ ports=$(echo "$ready" | sed -n 's/.* ports=\([^ ]*\).*/\1/p')
 
 echo "demo: kcensus scan --allow-loopback -p $ports $range (stored in census.db)"
 # shellcheck disable=SC2086
-"$kcensus" scan -d census.db --allow-loopback -p "$ports" --timeout 3s \
+"$kcensus" scan -d census.db --allow-loopback -p "$ports" \
     --store all --label demo ${DEMO_ARGS:-} "$range"
 
 echo
