@@ -30,7 +30,7 @@ ports=$(echo "$ready" | sed -n 's/.* ports=\([^ ]*\).*/\1/p')
 
 scan() { # db extra-args...
     db=$1; shift
-    "$kcensus" scan -q -d "$db" --allow-loopback -p "$ports" --timeout 2s \
+    "$kcensus" scan -q -d "$db" --allow-loopback -p "$ports" --timeout 3s \
         --store all -c 50 --rate 0 --seed $seed "$@" "$range"
 }
 # The stable columns: what the target is, not when or how fast it answered.
