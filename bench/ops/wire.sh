@@ -21,7 +21,9 @@ fleet_pid=$!
 i=0
 until grep -q '^READY' "$work/fleet.out"; do
     i=$((i + 1))
-    [ $i -le 600 ] && kill -0 $fleet_pid 2>/dev/null || { cat "$work/fleet.err"; exit 1; }
+    if [ $i -gt 600 ] || ! kill -0 $fleet_pid 2>/dev/null; then
+        cat "$work/fleet.err"; exit 1
+    fi
     sleep 0.1
 done
 last=$(python3 -c "import ipaddress; print(ipaddress.IPv4Address('127.16.0.0') + $N - 1)")
@@ -39,11 +41,13 @@ for probes in version default; do
     r=0
     while [ $r -lt "$RUNS" ]; do
         rm -f "$work"/k.db*
+        # shellcheck disable=SC2046 # two numbers, split on purpose
         set -- $(stat)
         p0=$1 b0=$2
         /usr/bin/time -f "%U %S" -o "$work/time" taskset -c 0 "$build/cli/kcensus" scan -q \
             -d "$work/k.db" --allow-loopback -p 6443 --threads 1 -c 200 --rate 0 \
             --probes $probes "$range"
+        # shellcheck disable=SC2046
         set -- $(stat)
         k8s=$(sqlite3 "$work/k.db" "SELECT count(*) FROM results WHERE is_kubernetes = 1")
         echo "$(($1 - p0)) $(($2 - b0)) $(cat "$work/time") $k8s" >>"$work/runs"

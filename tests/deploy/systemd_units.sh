@@ -10,7 +10,7 @@ set -u
 root=$1 kcensus=$2
 units=$root/deploy/systemd
 work=$(mktemp -d)
-holder=
+holder='' listener=''
 trap 'kill $holder 2>/dev/null; kill $listener 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
@@ -39,8 +39,10 @@ for want in '^\[Timer\]' '^OnCalendar=' '^Persistent=true' '^\[Install\]' '^Want
 done
 locks=$(echo "$svc" | grep -E '^Exec' | grep -o 'flock -n -E 75 [^ ]*' | sort -u)
 [ "$(echo "$svc" | grep -cE '^Exec')" = 2 ] || fail "want ExecStartPre and ExecStart"
-[ "$(echo "$locks" | wc -l)" = 1 ] && [ -n "$locks" ] ||
+locked=$(echo "$svc" | grep -E '^Exec' | grep -c 'flock -n -E 75 ')
+if [ "$locked" != 2 ] || [ -z "$locks" ] || [ "$(echo "$locks" | wc -l)" != 1 ]; then
     fail "every Exec line must take the same 'flock -n -E 75 LOCK': $locks"
+fi
 echo "ok: unit structure, one lock: ${locks##* }"
 
 # 2. The lock. A listener that accepts and never answers keeps run 1 busy
@@ -77,7 +79,7 @@ t2=$(now_ms)
 [ ! -e "$work/second.db" ] || fail "overlapping run created its database"
 kill -0 $holder 2>/dev/null || fail "first run did not survive the second"
 wait $holder; rc=$?
-holder=
+holder=''
 [ $rc = 0 ] || { cat "$work/first.log"; fail "first run exited $rc"; }
 [ "$("$kcensus" sql -d "$work/first.db" --csv "SELECT outcome FROM results" | tail -1 | tr -d '\r')" = timeout ] ||
     fail "first run's result is not the expected timeout"

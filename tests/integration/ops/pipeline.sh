@@ -63,7 +63,7 @@ produce() { # header line-format status burst-file
             while [ "$(completed "$3")" -lt 1 ] && [ $w -lt 100 ]; do
                 sleep 0.1; w=$((w + 1))
             done
-            echo "$(completed "$3")" >"$work/seen_mid"
+            completed "$3" >"$work/seen_mid"
         fi
         sleep 0.05
     done <"$work/members"
@@ -84,6 +84,7 @@ scan_stream() { # name header line-format burst-file
     [ -s "$work/busy" ] || fail "$1: producer did not finish"
     mid=$(cat "$work/seen_mid")
     [ "$mid" -ge 1 ] || fail "$1: no result while the producer was still writing"
+    # shellcheck disable=SC2046 # two numbers, split on purpose
     set -- "$1" $(cat "$work/busy")
     echo "$1: results before EOF: $mid; longest line write ${2} us, burst ${3} ms; scan ${took} ms"
     # Slow lines: a write into a pipe that kcensus drains never waits.
