@@ -206,9 +206,9 @@ def probe(ip, port, timeout):
             return "closed", "", None
         except OSError:
             return "unreachable", "", None
-        ss = client_ctx().wrap_socket(s, do_handshake_on_connect=False)
-        ss.settimeout(max(0.01, end - time.monotonic()))
         try:
+            ss = client_ctx().wrap_socket(s, do_handshake_on_connect=False)
+            ss.settimeout(max(0.01, end - time.monotonic()))
             ss.do_handshake()
         except socket.timeout:
             return "timeout", "tls", None
@@ -223,6 +223,8 @@ def probe(ip, port, timeout):
             ss.sendall(b"GET /version HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: "
                        b"hostile-refclient\r\nAccept: application/json\r\n"
                        b"\r\n" % (ip.encode(), port))
+        except (ssl.SSLEOFError, ssl.SSLZeroReturnError):
+            return "closed", "", None  # reset or closed under our write
         except ssl.SSLError:
             return "tls_error", "", None
         except OSError:
