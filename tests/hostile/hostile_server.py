@@ -635,6 +635,57 @@ def b_rst_hs(env, ss):
     rst_close(ss)
 
 
+# --- TLS: post-handshake messages Python's ssl cannot send (rawssl.py)
+
+def _raw_serve(env, s, version, before_answer):
+    """Serves k8s answers over libssl directly, calling before_answer(conn)
+    ahead of every answer (a KeyUpdate, a renegotiation request)."""
+    import rawssl
+    with env._lock:
+        if ("raw", version) not in env._ctx:
+            chain = certgen.write_chain(os.path.join(env.workdir, "raw.pem"),
+                                        [certgen.make_cert(env.kp)])
+            env._ctx[("raw", version)] = rawssl.Context(chain, env.kp.key,
+                                                        version)
+        rctx = env._ctx[("raw", version)]
+    s.setblocking(True)
+    tv = struct.pack("ll", 2, 0)  # every blocking libssl call ends in 2 s
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, tv)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, tv)
+    conn = rawssl.Conn(rctx, s)
+    try:
+        if not conn.accept():
+            return
+        dl = Deadline()
+        for _ in range(16):
+            req = b""
+            while b"\r\n\r\n" not in req and len(req) < 65536 \
+                    and not dl.over():
+                d = conn.read()
+                if not d:
+                    return
+                req += d
+            parts = req.split(b" ", 2)
+            path = parts[1].decode("latin-1") if len(parts) > 2 else "/"
+            before_answer(conn)
+            if not conn.write(k8s_answer(path)):
+                return
+    finally:
+        conn.close()
+
+
+@behaviour("tls13_key_update", "raw")
+def b_key_update(env, s):
+    import rawssl
+    _raw_serve(env, s, rawssl.TLS1_3_VERSION, lambda c: c.key_update())
+
+
+@behaviour("tls12_renegotiation_request", "raw")
+def b_reneg(env, s):
+    import rawssl
+    _raw_serve(env, s, rawssl.TLS1_2_VERSION, lambda c: c.renegotiate())
+
+
 # --- HTTP: timing
 
 @behaviour("http_silent", "tls")
