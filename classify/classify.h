@@ -27,6 +27,19 @@
 int kc_classify(struct kc_result *r);
 
 /*
+ * Re-classification (`kcensus reclassify`): r is a record rebuilt from
+ * storage, with the probe fields storage keeps (id, answered, status,
+ * content_type, has_audit_id / has_pf_* flags, the bounded bodies) and the
+ * cert fields (issuer_cn, sans), plus the verdict stored with it. Runs
+ * kc_classify() (nothing else) and sets *changed (if non-NULL) when any
+ * verdict column differs from the stored one: is_kubernetes, evidence,
+ * posture, vendor, vendor_suffix, major/minor/patch, prerelease,
+ * cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count.
+ * Returns 0 or -ENOMEM.
+ */
+int kc_reclassify(struct kc_result *r, bool *changed);
+
+/*
  * Early stop: called by the scanner after each answered probe. False when
  * what was answered so far already shows the endpoint is not Kubernetes
  * (e.g. /version answered with an HTML 404), so the remaining probes are

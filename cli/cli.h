@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "common.h"
 
@@ -82,6 +83,9 @@ void cli_info(const struct cli_common *c, const char *fmt, ...)
 /* The subcommand table (commands.c). */
 extern const struct cli_command *const cli_commands[];
 const struct cli_command *cli_find_command(const char *name);
+
+/* kcensus(1) in roff from the option tables (man.c). */
+void cli_print_man(FILE *f);
 
 /* Subcommands not yet built share this: says so, exits 2. */
 int cli_not_built(const struct cli_command *cmd, int argc, char **argv);

@@ -32,6 +32,10 @@ int main(int argc, char **argv)
         printf("kcensus %s\n", KC_VERSION_STRING);
         return CLI_EXIT_OK;
     }
+    if (strcmp(argv[1], "--man") == 0) {
+        cli_print_man(stdout);
+        return CLI_EXIT_OK;
+    }
     if (argv[1][0] == '-') {
         fprintf(stderr, "kcensus: unknown option '%s'\n", argv[1]);
         return CLI_EXIT_USAGE;
