@@ -33,6 +33,9 @@ import warnings
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import certgen  # noqa: E402
 
+# What is streamed past a ceiling stops at twice the largest ceiling (the
+# 1 MiB body): enough to cross it, little enough that the server, one
+# Python process, never becomes the slow side of the test on a loaded box.
 # Every connection handler gives up after this long, whatever it is doing:
 # loops here are bounded in time as well as in bytes.
 CONN_CAP_S = 30.0
@@ -780,25 +783,25 @@ _raw_answer("http_1xx_then_ok", b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 "
 
 @behaviour("http_cl_1e18_digits", "http")
 def b_cl_huge(env, c, path):
-    """Declares 10^18 bytes and keeps sending: too large either way, whether
+    """Declares 10^18 bytes and sends 2 MiB: too large either way, whether
     the client checks the header or counts the bytes."""
     if send_quiet(c, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                   b"Content-Length: 1000000000000000000\r\n\r\n"):
-        stream(c, b" " * 65536, 4 * MIB, Deadline())
+        stream(c, b" " * 65536, 2 * MIB, Deadline())
     sink(c, Deadline(5), env.stop)
 
 
 @behaviour("http_chunks_endless", "http")
 def b_chunks(env, c, path):
     if send_quiet(c, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"):
-        stream(c, b"400\r\n" + b" " * 1024 + b"\r\n", 4 * MIB, Deadline())
+        stream(c, b"400\r\n" + b" " * 1024 + b"\r\n", 2 * MIB, Deadline())
     sink(c, Deadline(5), env.stop)
 
 
 @behaviour("http_body_endless", "http")
 def b_body(env, c, path):
     if send_quiet(c, b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"):
-        stream(c, b"[" * 65536, 4 * MIB, Deadline())
+        stream(c, b"[" * 65536, 2 * MIB, Deadline())
     sink(c, Deadline(5), env.stop)
 
 
@@ -812,7 +815,7 @@ def b_gzip(env, c, path):
 
 @behaviour("http_1xx_endless", "http")
 def b_1xx(env, c, path):
-    stream(c, b"HTTP/1.1 102 Processing\r\n\r\n" * 512, 64 * MIB, Deadline())
+    stream(c, b"HTTP/1.1 102 Processing\r\n\r\n" * 512, 4 * MIB, Deadline())
     sink(c, Deadline(5), env.stop)
 
 
@@ -877,7 +880,7 @@ def b_json_50(env, c, path):
     head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n\r\n" % (50 * MIB))
     if send_quiet(c, head + b'{"gitVersion":"'):
-        stream(c, b"v" * 65536, 50 * MIB, Deadline())
+        stream(c, b"v" * 65536, 2 * MIB, Deadline())
     sink(c, Deadline(5), env.stop)
 
 
@@ -911,6 +914,41 @@ _version_target("str_lone_surrogate", version_body(b'"v1.29.3\\ud800x'
                                                    b'\\udfff"'))
 _version_target("str_60k", version_body(b'"v1.29.3-' + b"x" * 60000 + b'"'))
 _version_target("str_1mib", version_body(b'"v1.29.3-' + b"x" * MIB + b'"'))
+
+
+# --- Later probes: /version is fine, what follows is hostile. The target's
+# outcome is that of /version (ok); its deadline must still hold.
+
+@behaviour("late_probe_silent", "http")
+def b_late_silent(env, c, path):
+    if path == "/version":
+        return send_quiet(c, k8s_answer(path))
+    sink(c, Deadline(), env.stop)
+    return False
+
+
+@behaviour("late_probe_1byte_per_s", "http")
+def b_late_trickle(env, c, path):
+    if path == "/version":
+        return send_quiet(c, k8s_answer(path))
+    trickle(c, b"HTTP/1.1 200 OK\r\nX-Slow: " + b"z" * 64 + b"\r\n",
+            Deadline(), env.stop)
+    return False
+
+
+@behaviour("late_probe_headers_1mib", "http")
+def b_late_big(env, c, path):
+    if path == "/version":
+        return send_quiet(c, k8s_answer(path))
+    return b_h1mib(env, c, path)
+
+
+@behaviour("close_after_version", "http")
+def b_close_after(env, c, path):
+    """Answers one request per connection, saying so, then closes."""
+    send_quiet(c, response(body=version_body() if path == "/version" else
+                           STATUS_403, extra=["Connection: close"]))
+    return False
 
 
 @behaviour("canary", "http")
@@ -1064,6 +1102,10 @@ def main():
         env.stop.set()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    try:
+        os.nice(-5)  # the simulated internet must not starve under load
+    except OSError:
+        pass
     print("READY %d" % n, flush=True)
     env.stop.wait(args.max_seconds)
     env.stop.set()

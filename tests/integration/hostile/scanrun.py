@@ -42,18 +42,21 @@ class Scan:
     """One scan of the whole suite: the results by endpoint, the wall time,
     the peak RSS, the server's connection log."""
 
-    def __init__(self, kcensus, timeout, concurrency, workdir, extra=()):
+    def __init__(self, kcensus, timeout, concurrency, workdir, extra=(),
+                 only=None, tag="hostile"):
         self.kcensus = kcensus
         self.timeout = timeout
         self.dir = workdir
-        self.db = os.path.join(workdir, "hostile.db")
-        self.jsonl = os.path.join(workdir, "hostile.jsonl")
-        self.events = os.path.join(workdir, "events.log")
+        self.db = os.path.join(workdir, tag + ".db")
+        self.jsonl = os.path.join(workdir, tag + ".jsonl")
+        self.events = os.path.join(workdir, tag + "-events.log")
         self.targets = hostile_server.load_manifest(os.path.join(
             HOSTILE, "manifest.csv"))
+        if only is not None:
+            self.targets = [t for t in self.targets if t.name in only]
         help_text = command_help(kcensus, "scan")
         self.flags = help_text
-        lst = os.path.join(workdir, "targets.txt")
+        lst = os.path.join(workdir, tag + "-targets.txt")
         with open(lst, "w") as f:
             for t in self.targets:
                 f.write("%s:%d\n" % (t.ip, t.port))
@@ -73,7 +76,7 @@ class Scan:
         """Runs the scan; returns (exit code, wall s, peak RSS KiB, stderr).
         A scan still running after hard_cap seconds is killed (a hang)."""
         srv = hostile_server.spawn(self.events)
-        err_path = os.path.join(self.dir, "scan.stderr")
+        err_path = self.db + ".stderr"
         try:
             with open(err_path, "wb") as err:
                 t0 = time.monotonic()
@@ -126,6 +129,20 @@ class Scan:
                 elif w[0] == "canary-hit":
                     canary.append(ln.strip())
         return seen, canary
+
+
+def parse_time(v):
+    """Epoch seconds from an ISO-8601 UTC text ("...T06:19:16.123456Z"),
+    None if absent or unparseable."""
+    import datetime
+    s = text(v).rstrip("Z")
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(s, fmt).replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+        except ValueError:
+            continue
+    return None
 
 
 def ip_text(v):
