@@ -13,7 +13,9 @@ Asserts, for the whole suite (tests/hostile/manifest.csv):
   - the JSON-lines stream agrees with the database on every outcome;
   - every reachable target was contacted and the redirect canary never was.
 
-A target that timed out where its row allows no timeout is rescanned once
+A scan over its time bound is run once more and fails only if that one is
+over it too. A target that timed out where its row allows no timeout is
+rescanned once
 alone; if that scan is right, the first is put down to machine load (noted,
 not failed).
 
@@ -123,9 +125,22 @@ def main():
                 -400:].decode("utf-8", "replace")))
         if SANITIZER.search(scan.stderr):
             failures.append("sanitizer report in stderr")
-        if scan.wall > bound:
-            failures.append("scan took %.2f s > timeout %.1f + margin %.1f"
-                            % (scan.wall, args.timeout, args.margin))
+        if scan.wall > bound and not scan.killed:
+            # Once more: an overrun from machine load does not repeat
+            # reliably, a scanner that ignores its deadline does.
+            again = scanrun.Scan(args.kcensus, args.timeout,
+                                 args.concurrency, wd, tag="rerun")
+            again.run(hard_cap=bound * 4 + 10)
+            print("rerun: %.2f s" % again.wall)
+            if again.wall > bound:
+                failures.append("scan took %.2f s, then %.2f s > timeout "
+                                "%.1f + margin %.1f" % (
+                                    scan.wall, again.wall, args.timeout,
+                                    args.margin))
+            else:
+                notes.append("scan took %.2f s > %.1f s once, %.2f s the "
+                             "second time (load)" % (scan.wall, bound,
+                                                     again.wall))
         if scan.rss_kib / 1024.0 > args.rss_mib:
             failures.append("peak RSS %.1f MiB > %.0f MiB" % (
                 scan.rss_kib / 1024.0, args.rss_mib))
