@@ -107,9 +107,92 @@ struct kc_store_writer_config {
     uint32_t batch_ms;    /* default 200 */
     uint32_t queue_high;  /* default 8192 */
     enum kc_store_policy store;
+    uint64_t targets_total; /* recorded with the counters, 0 if unknown */
 };
+/* A resumed scan's writer starts from the counters saved with the scan. */
 struct kc_sink *kc_store_sink_new(struct kc_store *s, int64_t scan_id,
                                   const struct kc_store_writer_config *cfg,
                                   struct kc_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Extensions (storage engineer)                                       */
+/* ------------------------------------------------------------------ */
+
+/* The writer's counters (flush first for exact figures), to pass to
+ * kc_store_scan_finish. Returns -EINVAL if sink is not a store sink. */
+int kc_store_sink_counters(struct kc_sink *sink, struct kc_scan_counters *out);
+
+/* Schema version this build writes (PRAGMA user_version). */
+int kc_store_schema_version(void);
+
+/* Policy: would a result be stored under p? (The sink counts the rest.) */
+bool kc_store_policy_keeps(enum kc_store_policy p, const struct kc_result *r);
+
+/* Calls cb for each stored result of scan_id (0 = every scan), in id order,
+ * with the full record rebuilt (probes, certificate, verdict, geo). r is
+ * only valid during the call. All of it runs in one transaction, so cb may
+ * call kc_store_update_verdict/geo cheaply. A non-zero return from cb stops
+ * the walk and is returned (updates made so far are kept). */
+int kc_store_foreach_result(struct kc_store *s, int64_t scan_id,
+                            int (*cb)(void *ctx, int64_t result_id,
+                                      const struct kc_result *r),
+                            void *ctx, struct kc_error *err);
+
+/* Rewrites a result's verdict columns (is_kubernetes, evidence, posture,
+ * git_version, major/minor/patch, prerelease, vendor, vendor_suffix,
+ * cluster-info and namespace figures, classifier_version) from r.
+ * -ENOENT when no such result. */
+int kc_store_update_verdict(struct kc_store *s, int64_t result_id,
+                            const struct kc_result *r, struct kc_error *err);
+/* Rewrites country, asn, as_org, provider from r and records geo_source
+ * (e.g. the database file name and build date; may be NULL). */
+int kc_store_update_geo(struct kc_store *s, int64_t result_id,
+                        const struct kc_result *r, const char *geo_source,
+                        struct kc_error *err);
+
+/* One row of `kcensus scans`. Strings are owned by the store and valid
+ * only during the callback. */
+struct kc_scan_info {
+    int64_t id;
+    const char *uid;
+    const char *label;          /* may be NULL */
+    const char *status;         /* "running", "done", "interrupted" */
+    const char *started_at;
+    const char *finished_at;    /* NULL while running or interrupted */
+    double duration_s;          /* -1 if unfinished */
+    uint64_t seed;
+    int64_t shard_index;        /* -1 for a merged scan */
+    uint32_t shard_count;
+    struct kc_scan_counters counters;
+    struct kc_checkpoint checkpoint;
+    uint64_t results;           /* rows in results (sum of weight) */
+};
+int kc_store_list_scans(struct kc_store *s,
+                        int (*cb)(void *ctx, const struct kc_scan_info *si),
+                        void *ctx, struct kc_error *err);
+
+/* Runs one SQL statement and hands each row to cb as text (NULL for SQL
+ * NULL; blobs as their bytes, lengths in lens). The first call has
+ * row == 0 and carries the column names in vals. Unless allow_write, a
+ * statement that would modify the database is refused (-EPERM). */
+int kc_store_query(struct kc_store *s, const char *sql, bool allow_write,
+                   int (*cb)(void *ctx, size_t row, int ncols,
+                             const char *const *vals, const size_t *lens),
+                   void *ctx, struct kc_error *err);
+
+/* Merges every scan of the database at in_path into s: shards of one scan
+ * (same seed, specs, ports, probes, store policy, shard count) become one
+ * scan; other scans are copied as they are (matched by uid, so merging the
+ * same input twice changes nothing). Refuses shards that do not belong
+ * together (-EINVAL, err says which). Stats are added to *scans_out and
+ * *rows_out when non-NULL. */
+int kc_store_merge(struct kc_store *s, const char *in_path,
+                   uint64_t *scans_out, uint64_t *rows_out,
+                   struct kc_error *err);
+/* Checks that the inputs can be merged together before any is merged:
+ * sharded scans with the same specs and ports must agree on seed, shard
+ * count, probes and policy, and no shard index may come from two scans. */
+int kc_store_merge_check(const char *const *in_paths, size_t n,
+                         struct kc_error *err);
 
 #endif

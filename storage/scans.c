@@ -1,0 +1,367 @@
+/* scans.c - the scan lifecycle: begin, checkpoint, resume, finish, list. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "storage-private.h"
+
+/* Column names of the per-outcome counters, in enum kc_outcome order. */
+static const char *const count_cols[KC_OUTCOME__COUNT] = {
+    "count_ok", "count_refused", "count_timeout", "count_tls_error",
+    "count_protocol_error", "count_too_large", "count_closed",
+    "count_blocked", "count_dns_error", "count_unreachable",
+};
+
+static void new_uid(char out[33])
+{
+    unsigned char r[16];
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+        /* No entropy source: fall back to time, still unique enough for
+         * one host's scans. */
+        int64_t t = kc_wall_us();
+        uint64_t m = kc_mono_us();
+        memcpy(r, &t, 8);
+        memcpy(r + 8, &m, 8);
+    }
+    for (size_t i = 0; i < sizeof(r); i++)
+        kc_snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+static int step_done(struct kc_store *s, sqlite3_stmt *st, const char *what,
+                     struct kc_error *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return kc_store_fail(s, err, rc, what);
+    return 0;
+}
+
+int kc_store_scan_begin(struct kc_store *s, const struct kc_scan_params *p,
+                        int64_t *scan_id, struct kc_error *err)
+{
+    static const char sql[] =
+        "INSERT INTO scans (uid, label, status, started_at, specs, ports,"
+        " seed, shard_index, shard_count, rate, concurrency, threads,"
+        " timeout_ms, retries, probes, user_agent, blocklist_sha256, lifts,"
+        " source_addr, hostname, argv, store, kcensus_version)"
+        " VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+        " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+    sqlite3_stmt *st;
+    char uid[33], now[40];
+    int rc;
+    new_uid(uid);
+    kc_time_text(kc_wall_us(), now, sizeof(now));
+    kc_store_lock(s);
+    rc = kc_store_prepare(s, sql, &st, err);
+    if (rc == 0) {
+        sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+        kc_bind_text_or_null(st, 2, p->label);
+        sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+        kc_bind_text_or_null(st, 4, p->specs);
+        kc_bind_text_or_null(st, 5, p->ports);
+        sqlite3_bind_int64(st, 6, (int64_t)p->seed);
+        sqlite3_bind_int64(st, 7, p->shard_index);
+        sqlite3_bind_int64(st, 8, p->shard_count ? p->shard_count : 1);
+        sqlite3_bind_int64(st, 9, p->rate);
+        sqlite3_bind_int64(st, 10, p->concurrency);
+        sqlite3_bind_int64(st, 11, p->threads);
+        sqlite3_bind_int64(st, 12, p->timeout_ms);
+        sqlite3_bind_int64(st, 13, p->retries);
+        kc_bind_text_or_null(st, 14, p->probes);
+        kc_bind_text_or_null(st, 15, p->user_agent);
+        kc_bind_text_or_null(st, 16, p->blocklist_sha256);
+        kc_bind_text_or_null(st, 17, p->lifts);
+        kc_bind_text_or_null(st, 18, p->source_addr);
+        kc_bind_text_or_null(st, 19, p->hostname);
+        kc_bind_text_or_null(st, 20, p->argv);
+        sqlite3_bind_text(st, 21, kc_store_policy_str(p->store), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 22, KC_VERSION_STRING, -1, SQLITE_STATIC);
+        rc = step_done(s, st, "recording the scan", err);
+    }
+    if (rc == 0)
+        *scan_id = sqlite3_last_insert_rowid(s->db);
+    kc_store_unlock(s);
+    return rc;
+}
+
+int kc_store_scan_resumable(struct kc_store *s, int64_t *scan_id,
+                            char **argv_out, struct kc_checkpoint *cp,
+                            struct kc_error *err)
+{
+    static const char sql[] =
+        "SELECT id, argv, next_dispatch, low_uncommitted FROM scans"
+        " WHERE status IN ('running', 'interrupted') AND NOT EXISTS"
+        " (SELECT 1 FROM merge_sources m WHERE m.scan_id = scans.id)"
+        " ORDER BY id DESC LIMIT 1";
+    sqlite3_stmt *st;
+    int rc;
+    kc_store_lock(s);
+    rc = kc_store_prepare(s, sql, &st, err);
+    if (rc == 0) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            const unsigned char *a = sqlite3_column_text(st, 1);
+            *scan_id = sqlite3_column_int64(st, 0);
+            cp->next_dispatch = (uint64_t)sqlite3_column_int64(st, 2);
+            cp->low_uncommitted = (uint64_t)sqlite3_column_int64(st, 3);
+            if (argv_out != NULL) {
+                *argv_out = strdup(a ? (const char *)a : "");
+                if (*argv_out == NULL)
+                    rc = kc_error_set(err, -ENOMEM, "out of memory");
+            }
+        } else if (step == SQLITE_DONE) {
+            rc = kc_error_set(err, -ENOENT, "%s: no unfinished scan to resume",
+                              s->path);
+        } else {
+            rc = kc_store_fail(s, err, step, "finding a scan to resume");
+        }
+        sqlite3_finalize(st);
+    }
+    kc_store_unlock(s);
+    return rc;
+}
+
+int kc_store_stored_indexes(struct kc_store *s, int64_t scan_id, uint64_t lo,
+                            uint64_t hi, uint64_t **out, size_t *n,
+                            struct kc_error *err)
+{
+    static const char sql[] =
+        "SELECT target_index FROM results WHERE scan_id = ?1"
+        " AND target_index >= ?2 AND target_index < ?3 ORDER BY target_index";
+    sqlite3_stmt *st;
+    uint64_t *v = NULL;
+    size_t len = 0, cap = 0;
+    int rc, step;
+    kc_store_lock(s);
+    rc = kc_store_prepare(s, sql, &st, err);
+    if (rc != 0) {
+        kc_store_unlock(s);
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, scan_id);
+    sqlite3_bind_int64(st, 2, (int64_t)lo);
+    sqlite3_bind_int64(st, 3, (int64_t)(hi > INT64_MAX ? INT64_MAX : hi));
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            uint64_t *nv = realloc(v, ncap * sizeof(*v));
+            if (nv == NULL) {
+                rc = kc_error_set(err, -ENOMEM, "out of memory");
+                break;
+            }
+            v = nv, cap = ncap;
+        }
+        v[len++] = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = kc_store_fail(s, err, step, "reading stored targets");
+    sqlite3_finalize(st);
+    kc_store_unlock(s);
+    if (rc != 0) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+/* "UPDATE scans SET dispatched = ?2, ..., count_x = ?k ... WHERE id = ?1" */
+static void counters_sql(char *buf, size_t size, const char *extra)
+{
+    size_t off = kc_snprintf(buf, size,
+                             "UPDATE scans SET targets_total = ?2, "
+                             "dispatched = ?3, completed = ?4, stored = ?5, "
+                             "kubernetes = ?6");
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++)
+        off += kc_snprintf(buf + off, size - off, ", %s = ?%d", count_cols[i],
+                           7 + i);
+    kc_snprintf(buf + off, size - off, "%s WHERE id = ?1", extra);
+}
+
+static void bind_counters(sqlite3_stmt *st, int64_t scan_id,
+                          const struct kc_scan_counters *c)
+{
+    sqlite3_bind_int64(st, 1, scan_id);
+    sqlite3_bind_int64(st, 2, (int64_t)c->targets_total);
+    sqlite3_bind_int64(st, 3, (int64_t)c->dispatched);
+    sqlite3_bind_int64(st, 4, (int64_t)c->completed);
+    sqlite3_bind_int64(st, 5, (int64_t)c->stored);
+    sqlite3_bind_int64(st, 6, (int64_t)c->kubernetes);
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++)
+        sqlite3_bind_int64(st, 7 + i, (int64_t)c->by_outcome[i]);
+}
+
+int kc_store_save_progress(struct kc_store *s, int64_t scan_id,
+                           const struct kc_checkpoint *cp,
+                           const struct kc_scan_counters *c,
+                           struct kc_error *err)
+{
+    char sql[1024];
+    sqlite3_stmt *st;
+    int base = 7 + KC_OUTCOME__COUNT, rc;
+    char extra[128];
+    kc_snprintf(extra, sizeof(extra),
+                ", next_dispatch = ?%d, low_uncommitted = ?%d", base,
+                base + 1);
+    counters_sql(sql, sizeof(sql), cp ? extra : "");
+    rc = kc_store_prepare(s, sql, &st, err);
+    if (rc != 0)
+        return rc;
+    bind_counters(st, scan_id, c);
+    if (cp != NULL) {
+        sqlite3_bind_int64(st, base, (int64_t)cp->next_dispatch);
+        sqlite3_bind_int64(st, base + 1, (int64_t)cp->low_uncommitted);
+    }
+    return step_done(s, st, "saving the checkpoint", err);
+}
+
+int kc_store_load_counters(struct kc_store *s, int64_t scan_id,
+                           struct kc_scan_counters *c, struct kc_error *err)
+{
+    char sql[1024];
+    size_t off;
+    sqlite3_stmt *st;
+    int rc, step;
+    off = kc_snprintf(sql, sizeof(sql), "SELECT targets_total, dispatched, "
+                      "completed, stored, kubernetes");
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++)
+        off += kc_snprintf(sql + off, sizeof(sql) - off, ", %s", count_cols[i]);
+    kc_snprintf(sql + off, sizeof(sql) - off, " FROM scans WHERE id = ?1");
+    memset(c, 0, sizeof(*c));
+    kc_store_lock(s);
+    rc = kc_store_prepare(s, sql, &st, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, scan_id);
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW) {
+            c->targets_total = (uint64_t)sqlite3_column_int64(st, 0);
+            c->dispatched = (uint64_t)sqlite3_column_int64(st, 1);
+            c->completed = (uint64_t)sqlite3_column_int64(st, 2);
+            c->stored = (uint64_t)sqlite3_column_int64(st, 3);
+            c->kubernetes = (uint64_t)sqlite3_column_int64(st, 4);
+            for (int i = 0; i < KC_OUTCOME__COUNT; i++)
+                c->by_outcome[i] = (uint64_t)sqlite3_column_int64(st, 5 + i);
+        } else if (step == SQLITE_DONE) {
+            rc = kc_error_set(err, -ENOENT, "%s: no scan with id %lld",
+                              s->path, (long long)scan_id);
+        } else {
+            rc = kc_store_fail(s, err, step, "reading the scan");
+        }
+        sqlite3_finalize(st);
+    }
+    kc_store_unlock(s);
+    return rc;
+}
+
+int kc_store_scan_finish(struct kc_store *s, int64_t scan_id,
+                         enum kc_scan_status status,
+                         const struct kc_scan_counters *c,
+                         struct kc_error *err)
+{
+    char sql[1024], now[40];
+    sqlite3_stmt *st;
+    int rc;
+    int base = 7 + KC_OUTCOME__COUNT;
+    char extra[128];
+    kc_snprintf(extra, sizeof(extra), ", status = ?%d, finished_at = ?%d",
+                base, base + 1);
+    counters_sql(sql, sizeof(sql), extra);
+    kc_time_text(kc_wall_us(), now, sizeof(now));
+    kc_store_lock(s);
+    rc = kc_store_prepare(s, sql, &st, err);
+    if (rc == 0) {
+        bind_counters(st, scan_id, c);
+        sqlite3_bind_text(st, base, kc_scan_status_str(status), -1,
+                          SQLITE_STATIC);
+        if (status == KC_SCAN_DONE)
+            sqlite3_bind_text(st, base + 1, now, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, base + 1);
+        rc = step_done(s, st, "finishing the scan", err);
+    }
+    if (rc == 0 && sqlite3_changes(s->db) == 0)
+        rc = kc_error_set(err, -ENOENT, "%s: no scan with id %lld", s->path,
+                          (long long)scan_id);
+    kc_store_unlock(s);
+    return rc;
+}
+
+static void scan_info_from_row(sqlite3_stmt *st, struct kc_scan_info *si)
+{
+    memset(si, 0, sizeof(*si));
+    si->id = sqlite3_column_int64(st, 0);
+    si->uid = (const char *)sqlite3_column_text(st, 1);
+    si->label = (const char *)sqlite3_column_text(st, 2);
+    si->status = (const char *)sqlite3_column_text(st, 3);
+    si->started_at = (const char *)sqlite3_column_text(st, 4);
+    si->finished_at = (const char *)sqlite3_column_text(st, 5);
+    si->duration_s = sqlite3_column_type(st, 6) == SQLITE_NULL
+                         ? -1 : sqlite3_column_double(st, 6);
+    si->seed = (uint64_t)sqlite3_column_int64(st, 7);
+    si->shard_index = sqlite3_column_type(st, 8) == SQLITE_NULL
+                          ? -1 : sqlite3_column_int64(st, 8);
+    si->shard_count = (uint32_t)sqlite3_column_int64(st, 9);
+    si->counters.targets_total = (uint64_t)sqlite3_column_int64(st, 10);
+    si->counters.dispatched = (uint64_t)sqlite3_column_int64(st, 11);
+    si->counters.completed = (uint64_t)sqlite3_column_int64(st, 12);
+    si->counters.stored = (uint64_t)sqlite3_column_int64(st, 13);
+    si->counters.kubernetes = (uint64_t)sqlite3_column_int64(st, 14);
+    si->checkpoint.next_dispatch = (uint64_t)sqlite3_column_int64(st, 15);
+    si->checkpoint.low_uncommitted = (uint64_t)sqlite3_column_int64(st, 16);
+    si->results = (uint64_t)sqlite3_column_int64(st, 17);
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++)
+        si->counters.by_outcome[i] = (uint64_t)sqlite3_column_int64(st, 18 + i);
+}
+
+int kc_store_list_scans(struct kc_store *s,
+                        int (*cb)(void *ctx, const struct kc_scan_info *si),
+                        void *ctx, struct kc_error *err)
+{
+    char sql[1536];
+    size_t off;
+    sqlite3_stmt *st;
+    struct kc_scan_info si;
+    int rc, step;
+    off = kc_snprintf(
+        sql, sizeof(sql),
+        "SELECT id, uid, label, status, started_at, finished_at,"
+        " (julianday(finished_at) - julianday(started_at)) * 86400.0,"
+        " seed, shard_index, shard_count, targets_total, dispatched,"
+        " completed, stored, kubernetes, next_dispatch, low_uncommitted,"
+        " (SELECT coalesce(sum(weight), 0) FROM results WHERE scan_id = s.id)");
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++)
+        off += kc_snprintf(sql + off, sizeof(sql) - off, ", %s", count_cols[i]);
+    kc_snprintf(sql + off, sizeof(sql) - off, " FROM scans s ORDER BY id");
+    kc_store_lock(s);
+    rc = kc_store_prepare(s, sql, &st, err);
+    if (rc == 0) {
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            scan_info_from_row(st, &si);
+            rc = cb(ctx, &si);
+            if (rc != 0)
+                break;
+        }
+        if (rc == 0 && step != SQLITE_DONE)
+            rc = kc_store_fail(s, err, step, "listing scans");
+        sqlite3_finalize(st);
+    }
+    kc_store_unlock(s);
+    return rc;
+}
+
+int kc_store_save_stored(struct kc_store *s, int64_t scan_id, uint64_t stored,
+                         struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = kc_store_prepare(s, "UPDATE scans SET stored = ?2 WHERE id = ?1",
+                              &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, scan_id);
+    sqlite3_bind_int64(st, 2, (int64_t)stored);
+    return step_done(s, st, "saving the counters", err);
+}

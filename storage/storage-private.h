@@ -1,0 +1,84 @@
+/*
+ * storage-private.h - shared inside storage/ (and by storage/queries.c):
+ * the store struct, SQLite helpers, the schema's migrations.
+ */
+#ifndef KCENSUS_STORAGE_PRIVATE_H
+#define KCENSUS_STORAGE_PRIVATE_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "storage.h"
+
+struct kc_store {
+    sqlite3 *db;
+    char *path;
+    bool readonly;
+    /* Recursive: a foreach callback may call kc_store_update_*; the writer
+     * thread takes it for each batch, so the API is safe to call while a
+     * sink is alive (calls simply wait for the batch in progress). */
+    pthread_mutex_t mu;
+};
+
+/* The connection, for storage/queries.c. Callers hold no lock: do not use
+ * it while a writer sink of this store is alive. */
+struct sqlite3 *kc_store_sqlite(struct kc_store *s);
+
+/* Migration taking user_version from -> from + 1, NULL past the last. */
+const char *kc_schema_migration(int from_version);
+int kc_schema_latest(void);
+
+/* Maps an SQLite result code to a negative errno. */
+int kc_sqlite_errno(int rc);
+/* Fills err from the connection's last error: "<what>: <sqlite message>"
+ * plus a hint for full disk, read-only, locked and corrupt files.
+ * Returns the negative errno. */
+int kc_store_fail(struct kc_store *s, struct kc_error *err, int rc,
+                  const char *what);
+/* Runs SQL without results; 0 or negative errno (err filled). */
+int kc_store_exec(struct kc_store *s, const char *sql, struct kc_error *err);
+int kc_store_prepare(struct kc_store *s, const char *sql, sqlite3_stmt **st,
+                     struct kc_error *err);
+
+void kc_store_lock(struct kc_store *s);
+void kc_store_unlock(struct kc_store *s);
+
+/* Binding helpers: NULL for absent/empty as the schema documents. */
+void kc_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
+void kc_bind_bytes(sqlite3_stmt *st, int i, const struct kc_bytes *b);
+void kc_bind_int_or_null(sqlite3_stmt *st, int i, long long v);
+/* Copies a column into b (NULL column -> absent). 0 or -ENOMEM. */
+int kc_column_bytes(sqlite3_stmt *st, int i, struct kc_bytes *b);
+void kc_column_str(sqlite3_stmt *st, int i, char *out, size_t size);
+
+/* ISO-8601 UTC text <-> microseconds since the epoch. */
+void kc_time_text(int64_t us, char *out, size_t size);
+bool kc_time_parse(const char *s, int64_t *us);
+
+/* Inserting one result (insert.c), inside the caller's transaction. */
+struct kc_insert;
+int kc_insert_new(struct kc_store *s, int64_t scan_id, struct kc_insert **out,
+                  struct kc_error *err);
+/* 1 when stored, 0 when the unique key already existed, or -errno. */
+int kc_insert_result(struct kc_insert *ins, const struct kc_result *r,
+                     struct kc_error *err);
+void kc_insert_free(struct kc_insert *ins);
+/* Drops cached certificate ids (after a rollback). */
+void kc_insert_forget(struct kc_insert *ins);
+/* Column binders shared by insert.c and read.c (numbering of result_sql). */
+void kc_bind_verdict(sqlite3_stmt *st, const struct kc_result *r);
+void kc_bind_geo(sqlite3_stmt *st, const struct kc_result *r);
+
+/* Saves a checkpoint and counters into scans (inside a transaction). */
+int kc_store_save_progress(struct kc_store *s, int64_t scan_id,
+                           const struct kc_checkpoint *cp,
+                           const struct kc_scan_counters *c,
+                           struct kc_error *err);
+/* Updates only the stored counter (every batch). */
+int kc_store_save_stored(struct kc_store *s, int64_t scan_id, uint64_t stored,
+                         struct kc_error *err);
+/* Loads a scan's counters (for a resumed writer). */
+int kc_store_load_counters(struct kc_store *s, int64_t scan_id,
+                           struct kc_scan_counters *c, struct kc_error *err);
+
+#endif

@@ -1,0 +1,303 @@
+/* test_store.c - storage/store.c and schema.c: open, migrate, refuse. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sample.h"
+#include "storage-private.h"
+
+#ifndef KC_TEST_DATA
+#error KC_TEST_DATA must name tests/data
+#endif
+
+static int64_t pragma(struct kc_store *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    assert_int_equal(sqlite3_prepare_v2(kc_store_sqlite(s), sql, -1, &st,
+                                        NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    fclose(f);
+}
+
+static void test_create_and_reopen(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    char path[256];
+    (void)state;
+    sample_tmp(path, sizeof(path), "new.db");
+    assert_int_equal(kc_store_open(path, 0, &s, &err), -ENOENT);
+    assert_non_null(strstr(err.msg, path));
+    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
+    assert_int_equal(pragma(s, "PRAGMA user_version"),
+                     kc_store_schema_version());
+    kc_store_close(s);
+    assert_int_equal(kc_store_open(path, KC_STORE_READONLY, &s, &err), 0);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM sqlite_schema WHERE "
+                               "name IN ('scans','results','certificates',"
+                               "'probes','latest_results','kubernetes',"
+                               "'version_counts','merge_sources')"), 8);
+    kc_store_close(s);
+}
+
+/* Files that must be refused, each with the words the message must use. */
+static const struct {
+    const char *name;
+    const char *setup_sql; /* run on a fresh kcensus db, or NULL */
+    const char *bytes;     /* else: raw file content */
+    int code;
+    const char *words;
+} refuse_cases[] = {
+    {"newer", "PRAGMA user_version = 99", NULL, -EPROTONOSUPPORT,
+     "newer than this kcensus"},
+    {"foreign", "PRAGMA application_id = 0;"
+                "CREATE TABLE t(x)", NULL, -EBADMSG, "not a kcensus database"},
+    {"garbage", NULL, "this is not a database at all, just some text "
+                      "long enough to fill the hundred byte header of an "
+                      "SQLite file........", -EBADMSG, "not a kcensus"},
+};
+
+static void test_refuse(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < KC_ARRAY_LEN(refuse_cases); i++) {
+        struct kc_store *s;
+        struct kc_error err = {0};
+        char path[256];
+        sample_tmp(path, sizeof(path), "x.db");
+        if (refuse_cases[i].setup_sql) {
+            assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
+            assert_int_equal(kc_store_exec(s, refuse_cases[i].setup_sql, &err),
+                             0);
+            kc_store_close(s);
+        } else {
+            write_file(path, refuse_cases[i].bytes,
+                       strlen(refuse_cases[i].bytes));
+        }
+        assert_int_equal(kc_store_open(path, 0, &s, &err),
+                         refuse_cases[i].code);
+        if (strstr(err.msg, refuse_cases[i].words) == NULL)
+            fail_msg("%s: message \"%s\" lacks \"%s\"", refuse_cases[i].name,
+                     err.msg, refuse_cases[i].words);
+    }
+}
+
+static void fill_scan(const char *path, int n)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    struct kc_scan_params p = {.label = "t", .shard_count = 1};
+    struct kc_sink *sink;
+    int64_t id;
+    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
+    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
+    sink = kc_store_sink_new(s, id, NULL, &err);
+    assert_non_null(sink);
+    for (int i = 0; i < n; i++) {
+        struct kc_result r;
+        kc_result_init(&r);
+        sample_result(&r, (uint64_t)i, SAMPLE_KUBERNETES);
+        assert_int_equal(kc_sink_write(sink, &r), 0);
+        kc_result_clear(&r);
+    }
+    kc_sink_free(sink);
+    /* Fold the WAL into the file so truncating it loses real pages. */
+    assert_int_equal(kc_store_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)", &err),
+                     0);
+    kc_store_close(s);
+}
+
+static void test_truncated(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    char path[256];
+    struct stat sb;
+    (void)state;
+    sample_tmp(path, sizeof(path), "t.db");
+    fill_scan(path, 300);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(truncate(path, sb.st_size / 2), 0);
+    assert_int_equal(kc_store_open(path, 0, &s, &err), -EBADMSG);
+    assert_non_null(strstr(err.msg, "truncated"));
+}
+
+static void test_readonly(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    struct kc_scan_params p = {.label = "ro"};
+    int64_t id;
+    char path[256];
+    (void)state;
+    sample_tmp(path, sizeof(path), "ro.db");
+    fill_scan(path, 3);
+    assert_int_equal(kc_store_open(path, KC_STORE_READONLY, &s, &err), 0);
+    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), -EROFS);
+    assert_non_null(strstr(err.msg, "read-only"));
+    kc_store_close(s);
+}
+
+/* Disk full: the sink reports it, what was committed before stays. */
+static void test_full(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    struct kc_scan_params p = {.label = "full"};
+    struct kc_store_writer_config cfg = {.batch_rows = 50, .batch_ms = 5,
+                                         .store = KC_STORE_ALL};
+    struct kc_sink *sink;
+    int64_t id, pages;
+    int rc = 0, i;
+    char path[256];
+    (void)state;
+    sample_tmp(path, sizeof(path), "full.db");
+    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
+    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
+    pages = pragma(s, "PRAGMA page_count");
+    char sql[64];
+    kc_snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
+                (long long)pages + 20);
+    pragma(s, sql);
+    sink = kc_store_sink_new(s, id, &cfg, &err);
+    assert_non_null(sink);
+    for (i = 0; i < 5000 && rc == 0; i++) {
+        struct kc_result r;
+        kc_result_init(&r);
+        sample_result(&r, (uint64_t)i, SAMPLE_KUBERNETES);
+        rc = kc_sink_write(sink, &r);
+        if (rc == 0 && i % 50 == 49)
+            rc = kc_sink_flush(sink);
+        kc_result_clear(&r);
+    }
+    assert_int_equal(rc, -ENOSPC);
+    assert_non_null(strstr(sink->err.msg, "full"));
+    kc_sink_free(sink);
+    int64_t kept = pragma(s, "SELECT count(*) FROM results");
+    assert_true(kept > 0 && kept < i);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM results r WHERE "
+                               "(SELECT count(*) FROM probes p WHERE "
+                               "p.result_id = r.id) != 6"), 0);
+    assert_int_equal(pragma(s, "SELECT integrity_check = 'ok' FROM "
+                               "pragma_integrity_check"), 1);
+    kc_store_close(s);
+}
+
+/* Another process holds the write lock: a clear -EBUSY after the busy
+ * timeout, not a hang. */
+static void test_locked(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    struct kc_scan_params p = {.label = "locked"};
+    sqlite3 *other;
+    int64_t id;
+    char path[256];
+    (void)state;
+    sample_tmp(path, sizeof(path), "lock.db");
+    fill_scan(path, 1);
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
+    uint64_t t0 = kc_mono_us();
+    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), -EBUSY);
+    assert_true(kc_mono_us() - t0 < 30 * 1000000ull);
+    assert_non_null(strstr(err.msg, "lock"));
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
+    kc_store_close(s);
+}
+
+static void test_upgrade_v1(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    char path[256], cmd[600];
+    (void)state;
+    sample_tmp(path, sizeof(path), "v1.db");
+    kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v1.db %s", KC_TEST_DATA, path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kc_store_open(path, KC_STORE_READONLY, &s, &err), -EROFS);
+    assert_non_null(strstr(err.msg, "upgrade"));
+    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
+    assert_int_equal(pragma(s, "PRAGMA user_version"),
+                     kc_store_schema_version());
+    /* The fixture's rows survived and the v2 additions exist. */
+    assert_int_equal(pragma(s, "SELECT count(*) FROM results"), 3);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM results WHERE "
+                               "geo_source IS NULL"), 3);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM merge_sources"), 0);
+    assert_int_equal(pragma(s, "SELECT n FROM version_counts WHERE minor = 28"),
+                     2);
+    kc_store_close(s);
+}
+
+static const struct {
+    const char *s;
+    enum kc_store_policy p;
+} policy_cases[] = {
+    {"responsive", KC_STORE_RESPONSIVE},
+    {"all", KC_STORE_ALL},
+    {"kubernetes", KC_STORE_KUBERNETES},
+};
+
+static void test_policy(void **state)
+{
+    struct kc_result r;
+    enum kc_store_policy p = KC_STORE_ALL;
+    (void)state;
+    for (size_t i = 0; i < KC_ARRAY_LEN(policy_cases); i++) {
+        assert_true(kc_store_policy_parse(policy_cases[i].s, &p));
+        assert_int_equal(p, policy_cases[i].p);
+        assert_string_equal(kc_store_policy_str(p), policy_cases[i].s);
+    }
+    assert_false(kc_store_policy_parse("some", &p));
+    kc_result_init(&r);
+    sample_result(&r, 1, SAMPLE_REFUSED);
+    assert_true(kc_store_policy_keeps(KC_STORE_ALL, &r));
+    assert_false(kc_store_policy_keeps(KC_STORE_RESPONSIVE, &r));
+    r.outcome = KC_OUTCOME_TIMEOUT;
+    r.phase = KC_PHASE_CONNECT;
+    assert_false(kc_store_policy_keeps(KC_STORE_RESPONSIVE, &r));
+    r.phase = KC_PHASE_TLS;
+    assert_true(kc_store_policy_keeps(KC_STORE_RESPONSIVE, &r));
+    assert_false(kc_store_policy_keeps(KC_STORE_KUBERNETES, &r));
+    r.is_kubernetes = 1;
+    assert_true(kc_store_policy_keeps(KC_STORE_KUBERNETES, &r));
+    kc_result_clear(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_and_reopen),
+        cmocka_unit_test(test_refuse),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_readonly),
+        cmocka_unit_test(test_full),
+        cmocka_unit_test(test_locked),
+        cmocka_unit_test(test_upgrade_v1),
+        cmocka_unit_test(test_policy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
