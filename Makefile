@@ -2,6 +2,8 @@
 # Debian machine as root: they install what is missing first.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 15
 MESON_OPTS ?=
 JOBS       ?= 2
 
@@ -28,9 +30,10 @@ lint:
 	scripts/lint.sh .
 
 # Every test: the normal build (werror), then the unit suite again under
-# ASan+UBSan; one closing summary line over both.
+# ASan+UBSan, then a time-boxed libFuzzer run of every fuzz target (clang);
+# one closing summary line over all three.
 check: deps
-	@rm -f $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json
+	@rm -f $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json $(BUILD_FUZZ)/fuzzlog.json
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) $(MESON_OPTS)
 	meson configure $(BUILD) -Dwerror=true
 	meson compile -C $(BUILD)
@@ -40,9 +43,14 @@ check: deps
 	meson compile -C $(BUILD_ASAN)
 	-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    meson test -C $(BUILD_ASAN) --suite unit --num-processes $(JOBS) --print-errorlogs
-	@scripts/test-summary.py $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json
+	-scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+	@scripts/test-summary.py $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json $(BUILD_FUZZ)/fuzzlog.json
 
 check-asan: check
 
+# Longer fuzzing: make fuzz FUZZ_SECONDS=600
+fuzz: deps
+	scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -55,6 +55,9 @@ struct kc_targets_config {
     const char *blocklist_file;  /* extra opt-outs */
     const char *allowlist_file;  /* restrict to these ranges */
     bool skip_bad;             /* bad lines become counted warnings */
+    /* Added: the fd read for an input "-" (default 0, stdin); tests pass a
+     * pipe. It is switched to O_NONBLOCK. */
+    int stream_fd;
 };
 
 struct kc_targets_counts {
@@ -106,5 +109,30 @@ void kc_target_iter_free(struct kc_target_iter *it);
 
 /* Spec parsing, exposed for tests and the fuzzer. */
 bool kc_target_spec_valid(const char *spec);
+
+/*
+ * Additions beyond the first contract.
+ *
+ * Ordering: the static targets (specs and files) come first, in permuted
+ * order; a stream's targets follow in arrival order. Hostnames are not
+ * blocklisted here (the scanner checks the resolved address with
+ * kc_targets_blocked()). IPv4-mapped IPv6 (::ffff:a.b.c.d) is IPv4.
+ * Counts of excluded, duplicates and invalid are for the whole plan, not
+ * per shard; targets is per shard.
+ */
+
+/* Warnings for the user, newline-separated ("" for none): inputs without
+ * ports taking the default ports, the first line skipped by --skip-bad.
+ * Valid until kc_targets_free(). */
+const char *kc_targets_warnings(const struct kc_targets *t);
+
+/* "443,6443,8000-8010" into up to max distinct ports (max is capped at
+ * KC_TARGETS_MAX_PORTS). False on bad syntax, port 0 or too many; outputs
+ * untouched then. */
+bool kc_ports_parse(const char *s, uint16_t *ports, size_t max, size_t *n);
+
+/* "auto", "plain", "zmap", "masscan-list", "masscan-json", "jsonl". */
+const char *kc_input_format_str(enum kc_input_format f);
+bool kc_input_format_parse(const char *s, enum kc_input_format *out);
 
 #endif
