@@ -109,7 +109,7 @@ def main():
     args = ap.parse_args()
 
     xfail = load_xfail(args.xfail)
-    failures, notes = [], []
+    failures, notes, durations = [], [], []
     with scanrun.workdir() as wd:
         scan = scanrun.Scan(args.kcensus, args.timeout, args.concurrency, wd)
         bound = args.timeout + args.margin
@@ -181,6 +181,11 @@ def main():
                 jrow = cjrows.get(t.endpoint)
             bad = judge_target(t, row, scan.store_all)
             bad += judge_duration(row, bound)
+            if row is not None:
+                a = scanrun.parse_time(row.get("started_at"))
+                b = scanrun.parse_time(row.get("finished_at"))
+                if a is not None and b is not None:
+                    durations.append(b - a)
             if jrows is not None and row is not None:
                 j = jrow
                 if j is None or j.get("outcome") != text(row["outcome"]):
@@ -202,6 +207,11 @@ def main():
                 tag = "XPASS" if t.name in xfail else "ok"
             print("%-5s %-36s %-24s %s" % (tag, t.name, got, "; ".join(bad)))
 
+    if durations:
+        print("per-target durations: %d stored, longest %.2f s (bound %.1f s)"
+              % (len(durations), max(durations), bound))
+    else:
+        print("per-target durations: none stored (started_at/finished_at)")
     for n in notes:
         print("note: " + n)
     for f in failures:
