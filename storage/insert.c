@@ -215,10 +215,13 @@ static int body_id(struct kc_insert *ins, const struct kc_bytes *ct,
     return 0;
 }
 
+/* The whole fingerprint: a prefix would do for real SHA-256 values, but
+ * certificates that share one (crafted, or test data) would then all
+ * fight over a single slot and miss on every row. */
 static size_t cert_slot_of(const char *sha)
 {
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < 16 && sha[i]; i++)
+    for (size_t i = 0; i < 64 && sha[i]; i++)
         h = (h ^ (unsigned char)sha[i]) * 16777619u;
     return h % CERT_CACHE;
 }
@@ -306,16 +309,14 @@ static void bind_identity(sqlite3_stmt *st, int64_t scan_id,
     sqlite3_bind_text(st, 7, r->sni, -1, SQLITE_STATIC);
 }
 
-static void bind_transport(sqlite3_stmt *st, const struct kc_result *r,
-                           char *t1, char *t2, size_t tsz)
+/* Timestamps are integer milliseconds since the epoch (schema v3). */
+static void bind_transport(sqlite3_stmt *st, const struct kc_result *r)
 {
     sqlite3_bind_text(st, 8, kc_outcome_str(r->outcome), -1, SQLITE_STATIC);
     kc_bind_text_or_null(st, 9, kc_phase_str(r->phase));
     kc_bind_text_or_null(st, 10, r->detail);
-    kc_time_text(r->started_us, t1, tsz);
-    kc_time_text(r->finished_us, t2, tsz);
-    sqlite3_bind_text(st, 11, t1, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 12, t2, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, kc_time_ms(r->started_us));
+    sqlite3_bind_int64(st, 12, kc_time_ms(r->finished_us));
     sqlite3_bind_int64(st, 13, r->connect_us);
     sqlite3_bind_int64(st, 14, r->tls_us);
     sqlite3_bind_int64(st, 15, r->rtt_us);
@@ -382,7 +383,7 @@ static int insert_probe(struct kc_insert *ins, int64_t result_id, int seq,
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, result_id);
     sqlite3_bind_int(st, 2, seq);
-    sqlite3_bind_text(st, 3, kc_probe_str(p->id), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, (int)p->id); /* the probes view names it */
     sqlite3_bind_int(st, 4, p->sent);
     sqlite3_bind_int(st, 5, p->answered);
     if (p->answered || !p->sent)
@@ -414,14 +415,14 @@ int kc_insert_result(struct kc_insert *ins, const struct kc_result *r,
                      struct kc_error *err)
 {
     sqlite3_stmt *st = ins->result;
-    char ip[64], t1[40], t2[40];
+    char ip[64];
     int64_t cid, rid;
     int rc = cert_id(ins, &r->cert, &cid, err);
     if (rc != 0)
         return rc;
     sqlite3_reset(st);
     bind_identity(st, ins->scan_id, r, ip, sizeof(ip));
-    bind_transport(st, r, t1, t2, sizeof(t1));
+    bind_transport(st, r);
     if (cid != 0)
         sqlite3_bind_int64(st, 20, cid);
     else
@@ -441,4 +442,28 @@ int kc_insert_result(struct kc_insert *ins, const struct kc_result *r,
             return rc;
     }
     return 1;
+}
+
+int kc_insert_begin(struct kc_insert *ins, struct kc_error *err)
+{
+    /* A no-op inside a transaction, so it must precede BEGIN. */
+    int rc = kc_store_exec(ins->s, "PRAGMA foreign_keys = OFF", err);
+    if (rc == 0)
+        rc = kc_store_exec(ins->s, "BEGIN IMMEDIATE", err);
+    if (rc != 0)
+        kc_store_exec(ins->s, "PRAGMA foreign_keys = ON", NULL);
+    return rc;
+}
+
+int kc_insert_end(struct kc_insert *ins, int rc, struct kc_error *err)
+{
+    if (rc == 0)
+        rc = kc_store_exec(ins->s, "COMMIT", err);
+    if (rc != 0) {
+        sqlite3_exec(ins->s->db, "ROLLBACK", NULL, NULL, NULL);
+        kc_insert_forget(ins);
+    }
+    /* Outside any transaction again (COMMIT or ROLLBACK ended it). */
+    kc_store_exec(ins->s, "PRAGMA foreign_keys = ON", NULL);
+    return rc;
 }

@@ -68,8 +68,8 @@ static void rebuild_transport(sqlite3_stmt *st, struct kc_result *r)
     kc_outcome_parse(col_text(st, C_OUTCOME), &r->outcome);
     kc_phase_parse(col_text(st, C_PHASE), &r->phase);
     kc_column_str(st, C_DETAIL, r->detail, sizeof(r->detail));
-    r->started_us = col_time(st, C_STARTED);
-    r->finished_us = col_time(st, C_FINISHED);
+    r->started_us = sqlite3_column_int64(st, C_STARTED) * 1000;
+    r->finished_us = sqlite3_column_int64(st, C_FINISHED) * 1000;
     r->connect_us = (uint32_t)sqlite3_column_int64(st, C_CONNECT);
     r->tls_us = (uint32_t)sqlite3_column_int64(st, C_TLS);
     r->rtt_us = (uint32_t)sqlite3_column_int64(st, C_RTT);

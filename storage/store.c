@@ -218,10 +218,13 @@ static int configure(struct kc_store *s, struct kc_error *err)
          * against a killed process (only power loss may drop the last
          * transactions, never corrupt). */
         rc = kc_store_exec(s, "PRAGMA journal_mode = WAL;"
-                              "PRAGMA synchronous = NORMAL;"
-                              "PRAGMA foreign_keys = ON", err);
+                              "PRAGMA synchronous = NORMAL", err);
+    /* Foreign keys off while migrating: rebuilding a referenced table
+     * (v3) drops it, which with enforcement on would fail or cascade. */
     if (rc == 0)
         rc = migrate(s, version, err);
+    if (rc == 0)
+        rc = kc_store_exec(s, "PRAGMA foreign_keys = ON", err);
     return rc;
 }
 

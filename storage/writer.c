@@ -87,20 +87,16 @@ static int commit_batch(struct store_sink *w, size_t n, uint64_t *stored)
     uint64_t before = *stored;
     int rc;
     kc_store_lock(w->store);
-    rc = kc_store_exec(w->store, "BEGIN IMMEDIATE", &err);
+    rc = kc_insert_begin(w->ins, &err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = apply_item(w, &w->ring[(w->head + i) % w->cap], stored, &err);
     /* The stored counter rides along with every batch, so it is exact
      * after a crash too (a resumed writer starts from it). */
     if (rc == 0 && *stored != before)
         rc = kc_store_save_stored(w->store, w->scan_id, *stored, &err);
-    if (rc == 0)
-        rc = kc_store_exec(w->store, "COMMIT", &err);
-    if (rc != 0) {
-        sqlite3_exec(w->store->db, "ROLLBACK", NULL, NULL, NULL);
-        kc_insert_forget(w->ins);
+    rc = kc_insert_end(w->ins, rc, &err);
+    if (rc != 0)
         *stored = before;
-    }
     kc_store_unlock(w->store);
     if (rc != 0)
         writer_fail(w, &err);

@@ -108,10 +108,13 @@ static double run_direct(const char *dir, struct kc_result *rows, uint64_t n)
     double t0 = cpu_s();
     kc_insert_new(s, scan, &ins, &err);
     for (uint64_t i = 0; i < n; i += 2000) {
-        kc_store_exec(s, "BEGIN", NULL);
-        for (uint64_t j = i; j < n && j < i + 2000; j++)
-            kc_insert_result(ins, &rows[j], &err);
-        kc_store_exec(s, "COMMIT", NULL);
+        int rc = kc_insert_begin(ins, &err);
+        for (uint64_t j = i; rc == 0 && j < n && j < i + 2000; j++)
+            rc = kc_insert_result(ins, &rows[j], &err) < 0 ? -1 : 0;
+        if (kc_insert_end(ins, rc, &err) != 0) {
+            fprintf(stderr, "%s\n", err.msg);
+            exit(1);
+        }
     }
     kc_insert_free(ins);
     double secs = cpu_s() - t0;

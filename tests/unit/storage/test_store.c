@@ -198,6 +198,10 @@ static void test_full(void **state)
                                "p.result_id = r.id) != 6"), 0);
     assert_int_equal(pragma(s, "SELECT integrity_check = 'ok' FROM "
                                "pragma_integrity_check"), 1);
+    /* A failed batch still leaves foreign keys enforced and intact. */
+    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM pragma_foreign_key_check"),
+                     0);
     kc_store_close(s);
 }
 
@@ -249,6 +253,111 @@ static void test_upgrade_v1(void **state)
     assert_int_equal(pragma(s, "SELECT count(*) FROM merge_sources"), 0);
     assert_int_equal(pragma(s, "SELECT n FROM version_counts WHERE minor = 28"),
                      2);
+    /* v3: microsecond text timestamps became integer milliseconds. */
+    assert_int_equal(pragma(s, "SELECT finished_at FROM results WHERE id = 1"),
+                     1767607201020);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM probes WHERE"
+                               " probe = 'version'"), 3);
+    kc_store_close(s);
+}
+
+/* Facts about the upgraded v2 fixture (tests/data/make-schema-v2.sh):
+ * text timestamps became integer milliseconds, probe names became codes
+ * that the views still show as names, nothing else changed. */
+static const struct {
+    const char *sql;
+    int64_t want;
+} upgrade_v2_cases[] = {
+    {"SELECT count(*) FROM results", 3},
+    {"SELECT started_at FROM results WHERE id = 1", 1767607201123},
+    {"SELECT finished_at FROM results WHERE id = 1", 1767607201456},
+    {"SELECT finished_at FROM results WHERE id = 2", 1767607202020},
+    {"SELECT started_at FROM results WHERE id = 3", 1767607203000},
+    {"SELECT finished_at IS NULL FROM results WHERE id = 3", 1},
+    {"SELECT count(*) FROM results WHERE typeof(started_at) <> 'integer'", 0},
+    {"SELECT count(*) FROM results WHERE geo_source = 'fixture-geo'"
+     " AND asn = 15169 AND country = 'US'", 1},
+    {"SELECT count(*) FROM kubernetes"
+     " WHERE started_at = '2026-01-05T10:00:01.123Z'", 1},
+    {"SELECT n FROM version_counts WHERE minor = 28", 2},
+    {"SELECT count(*) FROM probe_rows", 6},
+    {"SELECT count(*) FROM probe_rows WHERE typeof(probe) <> 'integer'", 0},
+    {"SELECT count(*) FROM probes WHERE result_id = 1 AND seq = 2"
+     " AND probe = 'namespaces' AND outcome = 'timeout'", 1},
+    {"SELECT count(*) FROM probes WHERE probe = 'version'"
+     " AND CAST(body AS TEXT) = '404 page not found'", 1},
+    {"SELECT healthz FROM probe_status WHERE result_id = 1", 200},
+    {"SELECT cluster_info FROM probe_status WHERE result_id = 2", 403},
+    {"SELECT count(*) FROM sqlite_schema WHERE name IN"
+     " ('sqlite_autoindex_results_1', 'results_ip_int',"
+     " 'results_k8s_version', 'bodies_hash')", 4},
+    {"SELECT count(*) FROM pragma_foreign_key_check", 0},
+    {"SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v3%'", 0},
+};
+
+static void test_upgrade_v2(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    char path[256], cmd[600];
+    (void)state;
+    sample_tmp(path, sizeof(path), "v2.db");
+    kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v2.db %s", KC_TEST_DATA, path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
+    assert_int_equal(pragma(s, "PRAGMA user_version"),
+                     kc_store_schema_version());
+    for (size_t i = 0; i < KC_ARRAY_LEN(upgrade_v2_cases); i++) {
+        int64_t got = pragma(s, upgrade_v2_cases[i].sql);
+        if (got != upgrade_v2_cases[i].want)
+            fail_msg("%s: got %lld, want %lld", upgrade_v2_cases[i].sql,
+                     (long long)got, (long long)upgrade_v2_cases[i].want);
+    }
+    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
+    kc_store_close(s);
+}
+
+/* The probes view names every probe code the writer stores exactly as
+ * common/vocab.c does. */
+static void test_probe_codes(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    char path[256], sql[256];
+    int64_t scan;
+    struct kc_scan_params p = {.label = "codes"};
+    struct kc_result r;
+    (void)state;
+    sample_tmp(path, sizeof(path), "codes.db");
+    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
+    assert_int_equal(kc_store_scan_begin(s, &p, &scan, &err), 0);
+    kc_result_init(&r);
+    sample_result(&r, 1, SAMPLE_KUBERNETES);
+    sample_probe(&r.probes[KC_PROBE_NAMESPACES], KC_PROBE_NAMESPACES, 403,
+                 "application/json", NULL);
+    r.n_probes = KC_PROBE__COUNT;
+    for (int i = 0; i < KC_PROBE__COUNT; i++)
+        assert_int_equal(r.probes[i].id, i);
+    struct kc_store_writer_config cfg = {.store = KC_STORE_ALL};
+    struct kc_sink *sink = kc_store_sink_new(s, scan, &cfg, &err);
+    assert_non_null(sink);
+    assert_int_equal(kc_sink_write(sink, &r), 0);
+    kc_sink_free(sink);
+    /* The writer turns enforcement off only for its own batches. */
+    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(pragma(s, "SELECT count(*) FROM pragma_foreign_key_check"),
+                     0);
+    for (int i = 0; i < KC_PROBE__COUNT; i++) {
+        kc_snprintf(sql, sizeof(sql), "SELECT count(*) FROM probes"
+                    " WHERE seq = %d AND probe = '%s'", i,
+                    kc_probe_str((enum kc_probe_id)i));
+        assert_int_equal(pragma(s, sql), 1);
+    }
+    assert_int_equal(pragma(s, "SELECT count(*) FROM probe_status WHERE"
+                               " version AND healthz AND livez AND readyz"
+                               " AND cluster_info AND api AND namespaces"),
+                     1);
+    kc_result_clear(&r);
     kc_store_close(s);
 }
 
@@ -297,6 +406,8 @@ int main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_upgrade_v1),
+        cmocka_unit_test(test_upgrade_v2),
+        cmocka_unit_test(test_probe_codes),
         cmocka_unit_test(test_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
