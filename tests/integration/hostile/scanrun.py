@@ -132,9 +132,12 @@ class Scan:
 
 
 def parse_time(v):
-    """Epoch seconds from an ISO-8601 UTC text ("...T06:19:16.123456Z"),
-    None if absent or unparseable."""
+    """Epoch seconds from integer milliseconds (schema v3) or an ISO-8601
+    UTC text ("...T06:19:16.123456Z", before v3); None if absent or
+    unparseable."""
     import datetime
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return v / 1000.0
     s = text(v).rstrip("Z")
     for fmt in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"):
         try:
