@@ -195,4 +195,112 @@ int kc_store_merge(struct kc_store *s, const char *in_path,
 int kc_store_merge_check(const char *const *in_paths, size_t n,
                          struct kc_error *err);
 
+/* ================================================================== */
+/* Queries for report/ (storage/queries.c, owned by the report engineer) */
+/* ================================================================== */
+
+/* What `kcensus report --unit` counts. */
+enum kc_count_unit {
+    KC_UNIT_ENDPOINT = 0, /* ip:port (and SNI) */
+    KC_UNIT_IP,           /* distinct addresses */
+    KC_UNIT_CLUSTER,      /* endpoints sharing a cluster-info CA or a
+                           * certificate count once */
+    KC_UNIT__COUNT
+};
+const char *kc_count_unit_str(enum kc_count_unit u);
+bool kc_count_unit_parse(const char *s, enum kc_count_unit *out);
+
+/* A scan as the report sees it. */
+struct kc_report_scan {
+    int64_t id;
+    char label[256];      /* "" when NULL */
+    bool has_label;
+    char status[16];
+    char started_at[40];  /* ISO-8601 UTC */
+    uint64_t results;     /* results stored (the scan's counter; for an
+                           * import, the hosts in its buckets) */
+};
+
+/* Finished scans (status done: own scans, merged and imported ones),
+ * oldest first (started_at, then id). Caller frees *out. */
+int kc_store_report_scans(struct kc_store *s, struct kc_report_scan **out,
+                          size_t *n, struct kc_error *err);
+/* One scan by id (any status); -ENOENT with a message if absent. */
+int kc_store_report_scan(struct kc_store *s, int64_t id,
+                         struct kc_report_scan *out, struct kc_error *err);
+
+/* One group of counted Kubernetes units (strings NULL for SQL NULL, valid
+ * only during the callback; major/minor -1, port/asn 0 when NULL). */
+struct kc_report_group {
+    const char *git_version;
+    int major, minor;
+    const char *vendor;
+    const char *posture;
+    int port;
+    const char *country;
+    uint32_t asn;
+    const char *as_org;
+    uint64_t weight;
+};
+
+/* Streams the scan's Kubernetes rows reduced to `unit` (one representative
+ * row per address or cluster: the lowest result id; imported bucket rows,
+ * which have no address, are their own unit) with their weights. A
+ * negative return from cb stops and is returned. */
+int kc_store_report_groups(struct kc_store *s, int64_t scan_id,
+                           enum kc_count_unit unit,
+                           int (*cb)(void *ctx,
+                                     const struct kc_report_group *g),
+                           void *ctx, struct kc_error *err);
+
+/* The same for unit endpoint over the scan's rows whose result id is in
+ * [lo, hi]: parts of one scan read in parallel (each part through its own
+ * kc_store). kc_store_report_index_range gives the smallest and largest
+ * result id of the scan's Kubernetes rows (-ENOENT when it has none). */
+int kc_store_report_index_range(struct kc_store *s, int64_t scan_id,
+                                uint64_t *lo, uint64_t *hi,
+                                struct kc_error *err);
+int kc_store_report_groups_part(struct kc_store *s, int64_t scan_id,
+                                uint64_t lo, uint64_t hi,
+                                int (*cb)(void *ctx,
+                                          const struct kc_report_group *g),
+                                void *ctx, struct kc_error *err);
+
+/* One change between scans a and b of a Kubernetes endpoint (ip, port,
+ * sni). kind: 0 appeared, 1 disappeared, 2 changed version (old/new are
+ * gitVersions), 3 changed posture (old/new are postures). */
+struct kc_report_change {
+    int kind;
+    const char *ip;
+    int port;
+    const char *sni;
+    const char *old_value, *new_value;
+};
+int kc_store_report_diff(struct kc_store *s, int64_t a, int64_t b,
+                         int (*cb)(void *ctx,
+                                   const struct kc_report_change *c),
+                         void *ctx, struct kc_error *err);
+
+/* One bucket of a published, aggregated census (`kcensus import`),
+ * classified by the caller (classify/). */
+struct kc_import_bucket {
+    const char *git_version; /* NUL-terminated, bounded KC_MAX_FIELD */
+    int major, minor, patch; /* -1 = NULL */
+    bool prerelease;
+    enum kc_vendor vendor;
+    const char *vendor_suffix; /* may be NULL */
+    uint64_t count;
+};
+
+/* Stores buckets as one finished scan started at `date` (YYYY-MM-DD,
+ * 00:00:00Z) in one transaction. Each bucket is a row with ip '' (no
+ * address), port 0, sni = its gitVersion (so the unique key (scan_id, ip,
+ * port, sni) is one row per bucket: callers merge duplicates first),
+ * outcome ok, is_kubernetes 1, posture NULL and weight = count. */
+int kc_store_import_buckets(struct kc_store *s,
+                            const struct kc_import_bucket *b, size_t n,
+                            const char *date, const char *label,
+                            const char *source, int64_t *scan_id,
+                            struct kc_error *err);
+
 #endif

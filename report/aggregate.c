@@ -1,0 +1,827 @@
+/* aggregate.c - one scan's rows interned per dimension, then every
+ * aggregation folded from the dimensions. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* ------------------------------------------------------------------ */
+/* A small open-addressing map: byte-string key -> index               */
+/* ------------------------------------------------------------------ */
+
+struct slot {
+    char *key; /* NULL when empty */
+    size_t klen;
+    uint64_t hash;
+    size_t index;
+};
+
+struct map {
+    struct slot *slots;
+    size_t cap; /* power of two */
+    size_t len;
+};
+
+/* Eight bytes at a time: keys are short and looked up once per row per
+ * dimension, so this is on the report's hot path. */
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        b += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, b, n);
+        h = (h ^ w) * 0x94d049bb133111ebULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+static void map_free(struct map *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].key);
+    free(m->slots);
+    memset(m, 0, sizeof(*m));
+}
+
+static int map_grow(struct map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    struct slot *s = calloc(cap, sizeof(*s));
+    if (s == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < m->cap; i++) {
+        size_t j;
+        if (m->slots[i].key == NULL)
+            continue;
+        j = m->slots[i].hash & (cap - 1);
+        while (s[j].key != NULL)
+            j = (j + 1) & (cap - 1);
+        s[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = s;
+    m->cap = cap;
+    return 0;
+}
+
+/* The slot holding key (which must be present). */
+static size_t map_find_slot(const struct map *m, const char *key, size_t klen)
+{
+    uint64_t h = hash_bytes(key, klen);
+    size_t j = h & (m->cap - 1);
+    while (m->slots[j].key == NULL || m->slots[j].hash != h ||
+           m->slots[j].klen != klen || memcmp(m->slots[j].key, key, klen) != 0)
+        j = (j + 1) & (m->cap - 1);
+    return j;
+}
+
+/* Finds key; if absent inserts it with index next_index and sets *added.
+ * Returns the slot's index, or -ENOMEM. */
+static int map_get(struct map *m, const char *key, size_t klen,
+                   size_t next_index, size_t *index, bool *added)
+{
+    uint64_t h = hash_bytes(key, klen);
+    size_t j;
+
+    /* At most half full: most lookups end on their first slot. */
+    if ((m->len + 1) * 2 > m->cap && map_grow(m) < 0)
+        return -ENOMEM;
+    j = h & (m->cap - 1);
+    while (m->slots[j].key != NULL) {
+        if (m->slots[j].hash == h && m->slots[j].klen == klen &&
+            memcmp(m->slots[j].key, key, klen) == 0) {
+            *index = m->slots[j].index;
+            *added = false;
+            return 0;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->slots[j].key = malloc(klen ? klen : 1);
+    if (m->slots[j].key == NULL)
+        return -ENOMEM;
+    memcpy(m->slots[j].key, key, klen);
+    m->slots[j].klen = klen;
+    m->slots[j].hash = h;
+    m->slots[j].index = next_index;
+    m->len++;
+    *index = next_index;
+    *added = true;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The report                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A dimension: distinct byte-string keys (a column's values, or pairs of
+ * other dimensions' ids) interned to dense ids, with the weight summed per
+ * id. A report over millions of rows touches only these small maps, one
+ * lookup per dimension per row, and never allocates for a value it has
+ * already seen.
+ */
+struct dim {
+    struct map map;
+    const char **keys; /* owned by map's slots (stable across growth) */
+    size_t *klens;
+    uint64_t *count;
+    size_t n, cap;
+};
+
+enum dim_id {
+    /* Rows land here: (major, minor, gitVersion, vendor, posture) in one
+     * lookup; finish expands it into the five dimensions below it. */
+    DIM_VVP = 0,
+    DIM_VERSION, /* major, minor (2 x int32), then gitVersion */
+    DIM_VENDOR,
+    DIM_POSTURE,
+    DIM_PORT,        /* int32 */
+    DIM_COUNTRY,
+    DIM_ASN,         /* uint32, then the AS organisation */
+    DIM_POSTURE_VENDOR, /* posture id, vendor id (2 x uint32) */
+    DIM_VERSION_VENDOR, /* version id, vendor id */
+    DIM__COUNT
+};
+
+struct agg {
+    struct map map;
+    struct kc_agg_entry *v;
+    size_t n, cap;
+};
+
+/* A row's composite key: two ints and three bounded strings. */
+#define ROW_KEY_MAX (8 + 3 * (2 + 4 * KC_MAX_FIELD))
+
+struct kc_report {
+    const struct kc_releases *rel;
+    char rowkey[ROW_KEY_MAX];
+    struct kc_report_meta meta; /* strings owned */
+    char date[11];
+    struct dim dims[DIM__COUNT];
+    struct kc_buf keybuf; /* scratch for composite keys */
+    bool finished;
+    uint64_t total;
+    uint64_t eol[KC_EOL__COUNT];
+    struct agg aggs[KC_AGG__COUNT];
+};
+static const char *const agg_names[KC_AGG__COUNT] = {
+    [KC_AGG_MINOR] = "minor",
+    [KC_AGG_GIT_VERSION] = "git_version",
+    [KC_AGG_VENDOR] = "vendor",
+    [KC_AGG_POSTURE] = "posture",
+    [KC_AGG_PORT] = "port",
+    [KC_AGG_COUNTRY] = "country",
+    [KC_AGG_ASN] = "asn",
+    [KC_AGG_EOL] = "upstream_eol",
+    [KC_AGG_POSTURE_VENDOR] = "posture_vendor",
+    [KC_AGG_MINOR_VENDOR] = "minor_vendor",
+};
+
+const char *kc_agg_str(enum kc_agg a)
+{
+    return (unsigned)a < KC_AGG__COUNT ? agg_names[a] : "?";
+}
+
+bool kc_agg_parse(const char *s, enum kc_agg *out)
+{
+    for (size_t i = 0; i < KC_AGG__COUNT; i++)
+        if (strcmp(s, agg_names[i]) == 0) {
+            *out = (enum kc_agg)i;
+            return true;
+        }
+    return false;
+}
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+/* The date is printed unescaped in several places: digits only. */
+static bool valid_date(const char *s)
+{
+    for (size_t i = 0; i < 10; i++) {
+        bool dash = i == 4 || i == 7;
+        if (dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return false;
+    }
+    return true;
+}
+
+int kc_report_new(const struct kc_releases *rel,
+                  const struct kc_report_meta *meta, struct kc_report **out,
+                  struct kc_error *err)
+{
+    struct kc_report *r;
+    const char *st = meta->started_at ? meta->started_at : "";
+
+    if (!valid_date(st))
+        return kc_error_set(err, -EINVAL,
+                            "scan %lld: start time '%.40s' has no date",
+                            (long long)meta->scan_id, st);
+    r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return kc_error_set(err, -ENOMEM, "out of memory");
+    r->rel = rel;
+    r->meta = *meta;
+    r->meta.label = meta->label ? strdup(meta->label) : NULL;
+    r->meta.started_at = strdup(st);
+    r->meta.unit = dup_or_empty(meta->unit ? meta->unit : "endpoint");
+    memcpy(r->date, st, 10);
+    r->date[10] = '\0';
+    kc_buf_init(&r->keybuf, 2 * ROW_KEY_MAX);
+    if ((meta->label && !r->meta.label) || !r->meta.started_at ||
+        !r->meta.unit) {
+        kc_report_free(r);
+        return kc_error_set(err, -ENOMEM, "out of memory");
+    }
+    *out = r;
+    return 0;
+}
+
+void kc_report_free(struct kc_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t d = 0; d < DIM__COUNT; d++) {
+        free(r->dims[d].keys);
+        free(r->dims[d].klens);
+        free(r->dims[d].count);
+        map_free(&r->dims[d].map);
+    }
+    kc_buf_free(&r->keybuf);
+    for (size_t a = 0; a < KC_AGG__COUNT; a++) {
+        for (size_t i = 0; i < r->aggs[a].n; i++) {
+            free((char *)r->aggs[a].v[i].key);
+            free((char *)r->aggs[a].v[i].key2);
+        }
+        free(r->aggs[a].v);
+        map_free(&r->aggs[a].map);
+    }
+    free((char *)r->meta.label);
+    free((char *)r->meta.started_at);
+    free((char *)r->meta.unit);
+    free(r);
+}
+
+/* Adds weight to key's id in dimension d; *id gets the id. */
+static int dim_add(struct dim *d, const void *key, size_t klen,
+                   uint64_t weight, uint32_t *id)
+{
+    size_t idx;
+    bool added;
+    int rc = map_get(&d->map, key, klen, d->n, &idx, &added);
+    if (rc < 0)
+        return rc;
+    if (added) {
+        if (d->n == d->cap) {
+            size_t cap = d->cap ? d->cap * 2 : 64;
+            const char **k = realloc(d->keys, cap * sizeof(*k));
+            size_t *l = k ? realloc(d->klens, cap * sizeof(*l)) : NULL;
+            uint64_t *c = l ? realloc(d->count, cap * sizeof(*c)) : NULL;
+            if (k)
+                d->keys = k;
+            if (l)
+                d->klens = l;
+            if (c == NULL)
+                return -ENOMEM; /* the map keeps the key: report unusable */
+            d->count = c;
+            d->cap = cap;
+        }
+        d->keys[d->n] = d->map.slots[map_find_slot(&d->map, key, klen)].key;
+        d->klens[d->n] = klen;
+        d->count[d->n] = 0;
+        d->n++;
+    }
+    d->count[idx] += weight;
+    *id = (uint32_t)idx;
+    return 0;
+}
+
+static size_t str_len(const char *s)
+{
+    return s ? strnlen(s, 4 * KC_MAX_FIELD) : 0;
+}
+
+/* Key: a fixed binary prefix, then a string. */
+static int prefixed(struct kc_buf *b, const void *pre, size_t pn,
+                    const char *s)
+{
+    kc_buf_reset(b);
+    if (kc_buf_append(b, pre, pn) < 0)
+        return -ENOMEM;
+    return kc_buf_append(b, s ? s : "", str_len(s)) < 0 ? -ENOMEM : 0;
+}
+
+/* Appends a length-prefixed string to key (room checked by the caller:
+ * lengths are bounded by str_len). */
+static size_t put_str(char *key, size_t o, const char *s)
+{
+    uint16_t n = (uint16_t)str_len(s);
+    memcpy(key + o, &n, sizeof(n));
+    if (n)
+        memcpy(key + o + sizeof(n), s, n);
+    return o + sizeof(n) + n;
+}
+
+int kc_report_add(struct kc_report *r, const struct kc_report_row *w)
+{
+    int32_t mm[2] = {w->major, w->minor}, port = w->port;
+    struct dim *d = r->dims;
+    char *key = r->rowkey;
+    uint64_t wt = w->weight;
+    uint32_t id;
+    size_t o;
+    int rc;
+
+    if (r->finished)
+        return -EINVAL;
+    if (w->major < 0 || w->minor < 0)
+        mm[0] = mm[1] = -1; /* half a version is no version */
+    memcpy(key, mm, sizeof(mm));
+    o = put_str(key, sizeof(mm), w->git_version);
+    o = put_str(key, o, w->vendor);
+    o = put_str(key, o, w->posture);
+    rc = dim_add(&d[DIM_VVP], key, o, wt, &id);
+    if (rc == 0)
+        rc = dim_add(&d[DIM_PORT], &port, sizeof(port), wt, &id);
+    if (rc == 0)
+        rc = dim_add(&d[DIM_COUNTRY], w->country ? w->country : "",
+                     str_len(w->country), wt, &id);
+    if (rc == 0) {
+        memcpy(key, &w->asn, sizeof(w->asn));
+        o = put_str(key, sizeof(w->asn), w->as_org);
+        rc = dim_add(&d[DIM_ASN], key, o, wt, &id);
+    }
+    return rc;
+}
+
+int kc_report_merge(struct kc_report *dst, const struct kc_report *src)
+{
+    if (dst->finished || src->finished)
+        return -EINVAL;
+    /* Before finish only the row dimensions hold anything. */
+    for (size_t d = 0; d < DIM__COUNT; d++) {
+        const struct dim *s = &src->dims[d];
+        for (uint32_t i = 0; i < s->n; i++) {
+            uint32_t id;
+            int rc = dim_add(&dst->dims[d], s->keys[i], s->klens[i],
+                             s->count[i], &id);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Reads a length-prefixed string at *p. */
+static const char *get_str(const char **p, uint16_t *n)
+{
+    const char *s;
+    memcpy(n, *p, sizeof(*n));
+    s = *p + sizeof(*n);
+    *p = s + *n;
+    return s;
+}
+
+/* One DIM_VVP entry into version, vendor, posture and the pairs. */
+static int expand_vvp(struct kc_report *r, uint32_t i)
+{
+    struct dim *d = r->dims;
+    const char *p = d[DIM_VVP].keys[i] + 2 * sizeof(int32_t);
+    uint64_t w = d[DIM_VVP].count[i];
+    uint32_t ver, ven, pos, id, pair[2];
+    uint16_t gn, vn, pn;
+    const char *gv = get_str(&p, &gn);
+    const char *vendor = get_str(&p, &vn);
+    const char *posture = get_str(&p, &pn);
+    int rc = prefixed(&r->keybuf, d[DIM_VVP].keys[i], 2 * sizeof(int32_t),
+                      NULL);
+
+    if (rc == 0 && kc_buf_append(&r->keybuf, gv, gn) < 0)
+        rc = -ENOMEM;
+    if (rc == 0)
+        rc = dim_add(&d[DIM_VERSION], r->keybuf.data, r->keybuf.len, w, &ver);
+    if (rc == 0)
+        rc = dim_add(&d[DIM_VENDOR], vendor, vn, w, &ven);
+    if (rc == 0)
+        rc = dim_add(&d[DIM_POSTURE], posture, pn, w, &pos);
+    pair[0] = pos;
+    pair[1] = ven;
+    if (rc == 0)
+        rc = dim_add(&d[DIM_POSTURE_VENDOR], pair, sizeof(pair), w, &id);
+    pair[0] = ver;
+    if (rc == 0)
+        rc = dim_add(&d[DIM_VERSION_VENDOR], pair, sizeof(pair), w, &id);
+    return rc;
+}
+
+/* Adds weight to (key, key2) of one aggregation. */
+static int agg_add(struct agg *a, const char *key, const char *key2,
+                   enum kc_eol eol, uint64_t weight)
+{
+    char buf[2 * (4 * KC_MAX_FIELD) + 2];
+    size_t k1 = strnlen(key, 4 * KC_MAX_FIELD);
+    size_t k2 = key2 ? strnlen(key2, 4 * KC_MAX_FIELD) : 0;
+    size_t idx;
+    bool added;
+    int rc;
+
+    memcpy(buf, key, k1);
+    buf[k1] = '\0';
+    if (key2)
+        memcpy(buf + k1 + 1, key2, k2);
+    rc = map_get(&a->map, buf, k1 + 1 + k2, a->n, &idx, &added);
+    if (rc < 0)
+        return rc;
+    if (added) {
+        struct kc_agg_entry *e;
+        if (a->n == a->cap) {
+            size_t cap = a->cap ? a->cap * 2 : 32;
+            struct kc_agg_entry *v = realloc(a->v, cap * sizeof(*v));
+            if (v == NULL)
+                return -ENOMEM;
+            a->v = v;
+            a->cap = cap;
+        }
+        e = &a->v[a->n];
+        memset(e, 0, sizeof(*e));
+        e->key = strndup(key, k1);
+        e->key2 = key2 ? strndup(key2, k2) : NULL;
+        e->eol = eol;
+        if (e->key == NULL || (key2 && e->key2 == NULL)) {
+            free((char *)e->key);
+            free((char *)e->key2);
+            return -ENOMEM;
+        }
+        a->n++;
+    }
+    a->v[idx].hosts += weight;
+    return 0;
+}
+
+/* A dimension's key as a NUL-terminated string (after skip bytes). */
+static void key_text(const struct dim *d, uint32_t id, size_t skip,
+                     char *out, size_t size)
+{
+    size_t n = d->klens[id] - skip;
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, d->keys[id] + skip, n);
+    out[n] = '\0';
+}
+
+/* "1.26" and the EOL status of a version id. */
+static enum kc_eol version_of(const struct kc_report *r, uint32_t id,
+                              char *minor, size_t size)
+{
+    int32_t mm[2];
+    memcpy(mm, r->dims[DIM_VERSION].keys[id], sizeof(mm));
+    minor[0] = '\0';
+    if (mm[0] >= 0)
+        kc_snprintf(minor, size, "%d.%d", mm[0], mm[1]);
+    return kc_releases_status(r->rel, mm[0], mm[1], r->date);
+}
+
+#define TEXT_MAX (4 * KC_MAX_FIELD + 1)
+
+static int fold_versions(struct kc_report *r, char *text)
+{
+    const struct dim *d = &r->dims[DIM_VERSION];
+    int rc = 0;
+    for (uint32_t i = 0; i < d->n && rc == 0; i++) {
+        char minor[32];
+        enum kc_eol eol = version_of(r, i, minor, sizeof(minor));
+        uint64_t w = d->count[i];
+        r->total += w;
+        r->eol[eol] += w;
+        key_text(d, i, 2 * sizeof(int32_t), text, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_MINOR], minor, NULL, eol, w);
+        if (rc == 0)
+            rc = agg_add(&r->aggs[KC_AGG_GIT_VERSION], text, NULL, eol, w);
+        if (rc == 0)
+            rc = agg_add(&r->aggs[KC_AGG_EOL], kc_eol_str(eol), NULL, eol, w);
+    }
+    return rc;
+}
+
+/* Single-column dimensions straight into their aggregation. */
+static int fold_simple(struct kc_report *r, enum dim_id di, enum kc_agg a,
+                       char *text)
+{
+    const struct dim *d = &r->dims[di];
+    int rc = 0;
+    for (uint32_t i = 0; i < d->n && rc == 0; i++) {
+        key_text(d, i, 0, text, TEXT_MAX);
+        rc = agg_add(&r->aggs[a], text, NULL, KC_EOL_NO_VERSION, d->count[i]);
+    }
+    return rc;
+}
+
+static int fold_ports(struct kc_report *r)
+{
+    const struct dim *d = &r->dims[DIM_PORT];
+    int rc = 0;
+    for (uint32_t i = 0; i < d->n && rc == 0; i++) {
+        int32_t port;
+        char text[16] = "";
+        memcpy(&port, d->keys[i], sizeof(port));
+        if (port > 0)
+            kc_snprintf(text, sizeof(text), "%d", port);
+        rc = agg_add(&r->aggs[KC_AGG_PORT], text, NULL, KC_EOL_NO_VERSION,
+                     d->count[i]);
+    }
+    return rc;
+}
+
+static int fold_asns(struct kc_report *r, char *text)
+{
+    const struct dim *d = &r->dims[DIM_ASN];
+    int rc = 0;
+    for (uint32_t i = 0; i < d->n && rc == 0; i++) {
+        uint32_t asn;
+        char num[16] = "";
+        memcpy(&asn, d->keys[i], sizeof(asn));
+        if (asn > 0)
+            kc_snprintf(num, sizeof(num), "%u", asn);
+        key_text(d, i, sizeof(asn) + sizeof(uint16_t), text, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_ASN], num, text, KC_EOL_NO_VERSION,
+                     d->count[i]);
+    }
+    return rc;
+}
+
+static int fold_pairs(struct kc_report *r, char *text, char *text2)
+{
+    const struct dim *pv = &r->dims[DIM_POSTURE_VENDOR];
+    const struct dim *vv = &r->dims[DIM_VERSION_VENDOR];
+    int rc = 0;
+    for (uint32_t i = 0; i < pv->n && rc == 0; i++) {
+        uint32_t pair[2];
+        memcpy(pair, pv->keys[i], sizeof(pair));
+        key_text(&r->dims[DIM_POSTURE], pair[0], 0, text, TEXT_MAX);
+        key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_POSTURE_VENDOR], text, text2,
+                     KC_EOL_NO_VERSION, pv->count[i]);
+    }
+    for (uint32_t i = 0; i < vv->n && rc == 0; i++) {
+        uint32_t pair[2];
+        char minor[32];
+        enum kc_eol eol;
+        memcpy(pair, vv->keys[i], sizeof(pair));
+        eol = version_of(r, pair[0], minor, sizeof(minor));
+        key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_MINOR_VENDOR], minor, text2, eol,
+                     vv->count[i]);
+    }
+    return rc;
+}
+
+static int fold_all(struct kc_report *r)
+{
+    char *text = malloc(2 * TEXT_MAX);
+    int rc = 0;
+    if (text == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < r->dims[DIM_VVP].n && rc == 0; i++)
+        rc = expand_vvp(r, i);
+    if (rc == 0)
+        rc = fold_versions(r, text);
+    if (rc == 0)
+        rc = fold_simple(r, DIM_VENDOR, KC_AGG_VENDOR, text);
+    if (rc == 0)
+        rc = fold_simple(r, DIM_POSTURE, KC_AGG_POSTURE, text);
+    if (rc == 0)
+        rc = fold_simple(r, DIM_COUNTRY, KC_AGG_COUNTRY, text);
+    if (rc == 0)
+        rc = fold_ports(r);
+    if (rc == 0)
+        rc = fold_asns(r, text);
+    if (rc == 0)
+        rc = fold_pairs(r, text, text + TEXT_MAX);
+    free(text);
+    return rc;
+}
+
+/* Comparators: empty keys (NULL) sort last everywhere. */
+static int cmp_key_version(const char *a, const char *b)
+{
+    int c = kc_version_cmp(a, b);
+    return c ? c : strcmp(a, b);
+}
+
+static int cmp_text(const char *a, const char *b)
+{
+    if (!*a || !*b)
+        return (*a == '\0') - (*b == '\0');
+    return strcmp(a, b);
+}
+
+static int cmp_hosts_desc(const struct kc_agg_entry *a,
+                          const struct kc_agg_entry *b)
+{
+    if (!*a->key != !*b->key)
+        return !*a->key ? 1 : -1;
+    if (a->hosts != b->hosts)
+        return a->hosts > b->hosts ? -1 : 1;
+    return 0;
+}
+
+static int cmp_version_entries(const void *pa, const void *pb)
+{
+    const struct kc_agg_entry *a = pa, *b = pb;
+    int c = cmp_key_version(a->key, b->key);
+    if (c == 0 && a->key2 && b->key2)
+        c = cmp_text(a->key2, b->key2);
+    return c;
+}
+
+static int cmp_count_entries(const void *pa, const void *pb)
+{
+    const struct kc_agg_entry *a = pa, *b = pb;
+    int c = cmp_hosts_desc(a, b);
+    if (c == 0)
+        c = cmp_text(a->key, b->key);
+    if (c == 0 && a->key2 && b->key2)
+        c = cmp_text(a->key2, b->key2);
+    return c;
+}
+
+static int cmp_numeric_entries(const void *pa, const void *pb)
+{
+    const struct kc_agg_entry *a = pa, *b = pb;
+    int c = cmp_key_version(a->key, b->key); /* digits compare numerically */
+    if (c == 0 && a->key2 && b->key2)
+        c = cmp_text(a->key2, b->key2);
+    return c;
+}
+
+static int cmp_eol_entries(const void *pa, const void *pb)
+{
+    const struct kc_agg_entry *a = pa, *b = pb;
+    return (int)a->eol - (int)b->eol;
+}
+
+static int cmp_cross_entries(const void *pa, const void *pb)
+{
+    const struct kc_agg_entry *a = pa, *b = pb;
+    int c = cmp_text(a->key, b->key);
+    if (c == 0 && !*a->key2 != !*b->key2)
+        c = !*a->key2 ? 1 : -1; /* no vendor last */
+    if (c == 0 && a->hosts != b->hosts)
+        c = a->hosts > b->hosts ? -1 : 1;
+    return c ? c : cmp_text(a->key2, b->key2);
+}
+
+typedef int (*cmp_fn)(const void *, const void *);
+static const cmp_fn agg_order[KC_AGG__COUNT] = {
+    [KC_AGG_MINOR] = cmp_version_entries,
+    [KC_AGG_GIT_VERSION] = cmp_version_entries,
+    [KC_AGG_VENDOR] = cmp_count_entries,
+    [KC_AGG_POSTURE] = cmp_count_entries,
+    [KC_AGG_PORT] = cmp_numeric_entries,
+    [KC_AGG_COUNTRY] = cmp_count_entries,
+    [KC_AGG_ASN] = cmp_count_entries,
+    [KC_AGG_EOL] = cmp_eol_entries,
+    [KC_AGG_POSTURE_VENDOR] = cmp_cross_entries,
+    [KC_AGG_MINOR_VENDOR] = cmp_version_entries,
+};
+
+static void set_shares(struct kc_report *r, enum kc_agg a)
+{
+    uint64_t versioned = r->total - r->eol[KC_EOL_NO_VERSION];
+    struct agg *g = &r->aggs[a];
+    for (size_t i = 0; i < g->n; i++) {
+        struct kc_agg_entry *e = &g->v[i];
+        uint64_t denom = r->total;
+        if (a == KC_AGG_EOL) {
+            denom = versioned;
+            if (e->eol == KC_EOL_NO_VERSION)
+                denom = 0; /* a separate row, outside the share */
+        }
+        e->has_share = denom > 0;
+        e->share = denom ? (double)e->hosts / (double)denom : 0.0;
+    }
+}
+
+int kc_report_finish(struct kc_report *r)
+{
+    int rc;
+    if (r->finished)
+        return -EINVAL;
+    r->finished = true;
+    rc = fold_all(r);
+    if (rc < 0)
+        return rc;
+    for (size_t a = 0; a < KC_AGG__COUNT; a++) {
+        if (r->aggs[a].n > 1)
+            qsort(r->aggs[a].v, r->aggs[a].n, sizeof(*r->aggs[a].v),
+                  agg_order[a]);
+        set_shares(r, (enum kc_agg)a);
+    }
+    return 0;
+}
+
+const char *kc_report_date(const struct kc_report *r)
+{
+    return r->date;
+}
+
+const struct kc_report_meta *kc_report_meta(const struct kc_report *r)
+{
+    return &r->meta;
+}
+
+uint64_t kc_report_total(const struct kc_report *r)
+{
+    return r->total;
+}
+
+uint64_t kc_report_eol_count(const struct kc_report *r, enum kc_eol e)
+{
+    return (unsigned)e < KC_EOL__COUNT ? r->eol[e] : 0;
+}
+
+const struct kc_agg_entry *kc_report_entries(const struct kc_report *r,
+                                             enum kc_agg a, size_t *n)
+{
+    if ((unsigned)a >= KC_AGG__COUNT) {
+        *n = 0;
+        return NULL;
+    }
+    *n = r->aggs[a].n;
+    return r->aggs[a].v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Trend                                                               */
+/* ------------------------------------------------------------------ */
+
+struct kc_trend {
+    struct kc_report **v;
+    size_t n, cap;
+};
+
+struct kc_trend *kc_trend_new(void)
+{
+    return calloc(1, sizeof(struct kc_trend));
+}
+
+int kc_trend_add(struct kc_trend *t, struct kc_report *r)
+{
+    size_t pos;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 8;
+        struct kc_report **v = realloc(t->v, cap * sizeof(*v));
+        if (v == NULL) {
+            kc_report_free(r);
+            return -ENOMEM;
+        }
+        t->v = v;
+        t->cap = cap;
+    }
+    pos = t->n;
+    while (pos > 0) {
+        const struct kc_report *p = t->v[pos - 1];
+        int c = strcmp(p->date, r->date);
+        if (c < 0 || (c == 0 && p->meta.scan_id <= r->meta.scan_id))
+            break;
+        t->v[pos] = t->v[pos - 1];
+        pos--;
+    }
+    t->v[pos] = r;
+    t->n++;
+    return 0;
+}
+
+size_t kc_trend_len(const struct kc_trend *t)
+{
+    return t->n;
+}
+
+const struct kc_report *kc_trend_at(const struct kc_trend *t, size_t i)
+{
+    return i < t->n ? t->v[i] : NULL;
+}
+
+void kc_trend_free(struct kc_trend *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        kc_report_free(t->v[i]);
+    free(t->v);
+    free(t);
+}

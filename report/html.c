@@ -1,0 +1,176 @@
+/* html.c - one self-contained HTML page: headline, charts, tables. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "report.h"
+
+#define CHART_LIMIT (32u << 20)
+
+static void base64(FILE *f, const uint8_t *p, size_t n)
+{
+    static const char t[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        if (i + 1 < n)
+            v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        fputc(t[(v >> 18) & 63], f);
+        fputc(t[(v >> 12) & 63], f);
+        fputc(i + 1 < n ? t[(v >> 6) & 63] : '=', f);
+        fputc(i + 2 < n ? t[v & 63] : '=', f);
+    }
+}
+
+/* An <img> with an SVG data URI: each chart is its own document, so
+ * cairo's per-file glyph ids cannot clash across charts. */
+static int write_img(FILE *f, struct kc_buf *svg, const char *alt)
+{
+    fputs("<figure><img width=\"900\" height=\"500\" alt=\"", f);
+    kc_html_write_text(f, alt);
+    fputs("\" title=\"", f);
+    kc_html_write_text(f, alt);
+    fputs("\" src=\"data:image/svg+xml;base64,", f);
+    base64(f, svg->data, svg->len);
+    fputs("\"></figure>\n", f);
+    return 0;
+}
+
+static int chart(FILE *f, const struct kc_report *r, enum kc_chart c,
+                 struct kc_error *err)
+{
+    struct kc_buf b;
+    char alt[256];
+    int rc;
+    kc_buf_init(&b, CHART_LIMIT);
+    rc = kc_report_chart(r, c, KC_IMAGE_SVG, &b, err);
+    if (rc == 0) {
+        kc_snprintf(alt, sizeof(alt), "Kubernetes API servers by %s, %s",
+                    kc_chart_str(c), kc_report_date(r));
+        write_img(f, &b, alt);
+    }
+    kc_buf_free(&b);
+    return rc;
+}
+
+static void html_table(FILE *f, const struct kc_report *r, enum kc_agg a)
+{
+    size_t n;
+    const struct kc_agg_entry *v = kc_report_entries(r, a, &n);
+    bool two = a == KC_AGG_ASN || a == KC_AGG_POSTURE_VENDOR ||
+               a == KC_AGG_MINOR_VENDOR;
+    bool eol = a == KC_AGG_MINOR;
+
+    fprintf(f, "<h2>By %s</h2>\n<table><tr><th>%s</th>%s<th>hosts</th>"
+               "<th>share</th>%s</tr>\n",
+            kc_agg_str(a), kc_agg_str(a), two ? "<th></th>" : "",
+            eol ? "<th>upstream</th>" : "");
+    for (size_t i = 0; i < n; i++) {
+        fputs("<tr><td>", f);
+        kc_html_write_text(f, *v[i].key ? v[i].key : "(none)");
+        fputs("</td>", f);
+        if (two) {
+            fputs("<td>", f);
+            kc_html_write_text(f, v[i].key2);
+            fputs("</td>", f);
+        }
+        fprintf(f, "<td class=n>%" PRIu64 "</td><td class=n>", v[i].hosts);
+        if (v[i].has_share)
+            fprintf(f, "%.2f%%", v[i].share * 100.0);
+        fputs("</td>", f);
+        if (eol)
+            fprintf(f, "<td class=%s>%s</td>", kc_eol_str(v[i].eol),
+                    kc_eol_str(v[i].eol));
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+static void headline(FILE *f, const struct kc_report *r)
+{
+    const struct kc_report_meta *m = kc_report_meta(r);
+    uint64_t past = kc_report_eol_count(r, KC_EOL_PAST);
+    uint64_t versioned =
+        kc_report_total(r) - kc_report_eol_count(r, KC_EOL_NO_VERSION);
+
+    fprintf(f, "<h1>Kubernetes census: scan %" PRId64 " (", m->scan_id);
+    kc_html_write_text(f, m->label ? m->label : "no label");
+    fprintf(f, "), %s</h1>\n<ul>\n", kc_report_date(r));
+    fprintf(f, "<li>Kubernetes %ss: <b>%" PRIu64 "</b> (of %" PRIu64
+               " results stored)</li>\n",
+            m->unit, kc_report_total(r), m->results);
+    fprintf(f, "<li>Past upstream end of life: <b>%" PRIu64 "</b> of %" PRIu64
+               " showing a 1.x version (<b>%.1f%%</b>); newer than the "
+               "release table: %" PRIu64 "; no version: %" PRIu64 "</li>\n",
+            past, versioned, versioned ? 100.0 * past / versioned : 0.0,
+            kc_report_eol_count(r, KC_EOL_NEWER),
+            kc_report_eol_count(r, KC_EOL_NO_VERSION));
+    fputs("<li>Upstream end of life only: GKE, EKS and OpenShift support "
+          "minors on their own calendars.</li>\n</ul>\n",
+          f);
+}
+
+static void trend_table(FILE *f, const struct kc_trend *t)
+{
+    fputs("<h2>Trend</h2>\n<table><tr><th>date</th><th>scan</th><th>label"
+          "</th><th>kubernetes</th><th>past EOL</th></tr>\n",
+          f);
+    for (size_t s = 0; s < kc_trend_len(t); s++) {
+        const struct kc_report *r = kc_trend_at(t, s);
+        uint64_t v = kc_report_total(r) -
+                     kc_report_eol_count(r, KC_EOL_NO_VERSION);
+        fprintf(f, "<tr><td>%s</td><td class=n>%" PRId64 "</td><td>",
+                kc_report_date(r), kc_report_meta(r)->scan_id);
+        kc_html_write_text(f, kc_report_meta(r)->label);
+        fprintf(f, "</td><td class=n>%" PRIu64 "</td><td class=n>%.1f%%"
+                   "</td></tr>\n",
+                kc_report_total(r),
+                v ? 100.0 * kc_report_eol_count(r, KC_EOL_PAST) / v : 0.0);
+    }
+    fputs("</table>\n", f);
+}
+
+static int trend_chart(FILE *f, const struct kc_trend *t,
+                       struct kc_error *err)
+{
+    struct kc_buf b;
+    int rc;
+    kc_buf_init(&b, CHART_LIMIT);
+    rc = kc_trend_chart(t, KC_IMAGE_SVG, &b, err);
+    if (rc == 0)
+        write_img(f, &b, "Kubernetes minor versions over time");
+    kc_buf_free(&b);
+    return rc;
+}
+
+int kc_report_write_html(FILE *f, const struct kc_report *r,
+                         const struct kc_trend *trend, struct kc_error *err)
+{
+    int rc = 0;
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src"
+          " 'none'; img-src data:; style-src 'unsafe-inline'\">\n<title>",
+          f);
+    fprintf(f, "kcensus report, %s", kc_report_date(r));
+    fputs("</title>\n<style>body{font-family:sans-serif;margin:2em}"
+          "table{border-collapse:collapse;margin-bottom:1.5em}"
+          "td,th{border:1px solid #ccc;padding:2px 8px}td.n{text-align:right}"
+          "td.past_eol{color:#b00}td.supported{color:#070}"
+          "img{max-width:100%;height:auto}</style></head><body>\n",
+          f);
+    headline(f, r);
+    for (size_t c = 0; c < KC_CHART__COUNT && rc == 0; c++)
+        rc = chart(f, r, (enum kc_chart)c, err);
+    if (rc == 0 && trend != NULL && kc_trend_len(trend) >= 2) {
+        rc = trend_chart(f, trend, err);
+        trend_table(f, trend);
+    }
+    for (size_t a = 0; a < KC_AGG__COUNT && rc == 0; a++)
+        html_table(f, r, (enum kc_agg)a);
+    fputs("</body></html>\n", f);
+    if (rc == 0 && ferror(f))
+        rc = kc_error_set(err, -EIO, "write error");
+    return rc;
+}

@@ -1,0 +1,273 @@
+/*
+ * report.h - the census report: formats only, no SQL.
+ *
+ * The caller (cli/cmd_report.c) streams one scan's Kubernetes rows, already
+ * reduced to the unit it counts (endpoint, ip or cluster) and carrying a
+ * weight, into a struct kc_report. report/ aggregates them (by minor version,
+ * gitVersion, vendor, posture, port, country, ASN, upstream end-of-life
+ * status, posture x vendor, minor x vendor) and writes tables, RFC 4180 CSV,
+ * JSON, cairo charts (SVG and PNG from one drawing code) and one
+ * self-contained HTML page. Several reports make a trend; diff rows are
+ * formatted too.
+ *
+ * Every string from a server (gitVersion, country, AS organisation...) is
+ * treated as hostile: escaped for terminals, neutralised for spreadsheets,
+ * HTML-escaped for the page, made valid UTF-8 for the charts.
+ */
+#ifndef KCENSUS_REPORT_H
+#define KCENSUS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common.h"
+
+/* ------------------------------------------------------------------ */
+/* Release table and upstream end of life                              */
+/* ------------------------------------------------------------------ */
+
+struct kc_releases;
+
+/* The table embedded at build time (report/data/kubernetes-releases.csv).
+ * Returns 0, -ENOMEM. Free with kc_releases_free(). */
+int kc_releases_default(struct kc_releases **out, struct kc_error *err);
+
+/* Adds or replaces minors from CSV text with the header
+ * `minor,released,maintenance_mode,end_of_life[,note]` (only `minor` and
+ * `end_of_life` are used; dates YYYY-MM-DD or empty). -EINVAL with the line
+ * number on malformed input. */
+int kc_releases_merge(struct kc_releases *rel, const char *text, size_t n,
+                      struct kc_error *err);
+
+/* kc_releases_merge() over a file's contents (at most 1 MiB). */
+int kc_releases_merge_file(struct kc_releases *rel, const char *path,
+                           struct kc_error *err);
+
+void kc_releases_free(struct kc_releases *rel);
+
+/* Upstream end-of-life status of one endpoint's version on a date. */
+enum kc_eol {
+    KC_EOL_PAST = 0,  /* date after end_of_life, or no published date */
+    KC_EOL_SUPPORTED, /* on or before end_of_life */
+    KC_EOL_NEWER,     /* minor newer than the release table: unknown */
+    KC_EOL_NO_VERSION,/* Kubernetes, but showed no 1.x version */
+    KC_EOL__COUNT
+};
+const char *kc_eol_str(enum kc_eol v);
+
+/* The rules of issue 8: 1.x only; a minor is past when `date` (YYYY-MM-DD,
+ * the scan's UTC start date) is after its end_of_life; minors in the table
+ * without a date, or older than the table, count as past; a minor newer
+ * than every minor in the table is KC_EOL_NEWER. major != 1 or minor < 0
+ * gives KC_EOL_NO_VERSION. */
+enum kc_eol kc_releases_status(const struct kc_releases *rel, int major,
+                               int minor, const char *date);
+
+/* Versions compared as versions: runs of digits numerically, the rest
+ * bytewise ("1.9" < "1.10", "v1.2.3" < "v1.2.10"). The empty string sorts
+ * after everything. */
+int kc_version_cmp(const char *a, const char *b);
+
+/* ------------------------------------------------------------------ */
+/* One scan's report                                                   */
+/* ------------------------------------------------------------------ */
+
+enum kc_agg {
+    KC_AGG_MINOR = 0,
+    KC_AGG_GIT_VERSION,
+    KC_AGG_VENDOR,
+    KC_AGG_POSTURE,
+    KC_AGG_PORT,
+    KC_AGG_COUNTRY,
+    KC_AGG_ASN,
+    KC_AGG_EOL,
+    KC_AGG_POSTURE_VENDOR,
+    KC_AGG_MINOR_VENDOR,
+    KC_AGG__COUNT
+};
+/* "minor", "git_version", "vendor", "posture", "port", "country", "asn",
+ * "upstream_eol", "posture_vendor", "minor_vendor" (also the CSV file
+ * names and --by values). */
+const char *kc_agg_str(enum kc_agg a);
+bool kc_agg_parse(const char *s, enum kc_agg *out);
+
+/* One input row: a group of counted units that share these values. Strings
+ * may be NULL (SQL NULL); major/minor -1 when NULL; port 0 and asn 0 when
+ * NULL. Copied by kc_report_add(). */
+struct kc_report_row {
+    const char *git_version;
+    int major, minor;
+    const char *vendor;
+    const char *posture;
+    int port;
+    const char *country;
+    uint32_t asn;
+    const char *as_org;
+    uint64_t weight;
+};
+
+/* What the report says about its scan (strings copied). */
+struct kc_report_meta {
+    int64_t scan_id;
+    const char *label;      /* may be NULL */
+    const char *started_at; /* ISO-8601 UTC; its first 10 chars are the date */
+    const char *unit;       /* "endpoint", "ip", "cluster" */
+    uint64_t results;       /* rows stored for the scan (all outcomes) */
+};
+
+struct kc_report;
+
+/* rel must outlive the report. -EINVAL if started_at has no date. */
+int kc_report_new(const struct kc_releases *rel,
+                  const struct kc_report_meta *meta, struct kc_report **out,
+                  struct kc_error *err);
+/* Adds a group of Kubernetes units. 0 or -ENOMEM, -EINVAL after finish. */
+int kc_report_add(struct kc_report *r, const struct kc_report_row *row);
+/* Adds everything src was given to dst (both not finished; src is left
+ * as it was): reports built in parallel over parts of one scan. 0,
+ * -ENOMEM or -EINVAL. */
+int kc_report_merge(struct kc_report *dst, const struct kc_report *src);
+/* Builds and sorts the aggregations; call once after the last add. */
+int kc_report_finish(struct kc_report *r);
+void kc_report_free(struct kc_report *r);
+
+/* One line of an aggregation. key2 is set for the crossed ones (vendor) and
+ * for asn (the AS organisation); keys are "" for NULL. share is hosts over
+ * the scan's Kubernetes units, except for upstream_eol where it is over the
+ * units that showed a 1.x version (and has_share is false on the
+ * no_version row). eol is meaningful for minor, minor_vendor and
+ * upstream_eol entries. */
+struct kc_agg_entry {
+    const char *key;
+    const char *key2;
+    uint64_t hosts;
+    bool has_share;
+    double share;
+    enum kc_eol eol;
+};
+
+const char *kc_report_date(const struct kc_report *r);
+const struct kc_report_meta *kc_report_meta(const struct kc_report *r);
+/* Kubernetes units counted (sum of weights). */
+uint64_t kc_report_total(const struct kc_report *r);
+/* Units per end-of-life status. */
+uint64_t kc_report_eol_count(const struct kc_report *r, enum kc_eol e);
+/* The entries of one aggregation, sorted (after finish). */
+const struct kc_agg_entry *kc_report_entries(const struct kc_report *r,
+                                             enum kc_agg a, size_t *n);
+
+/* ------------------------------------------------------------------ */
+/* Writers                                                             */
+/* ------------------------------------------------------------------ */
+
+enum kc_report_format {
+    KC_FORMAT_TABLE = 0,
+    KC_FORMAT_CSV,
+    KC_FORMAT_JSON,
+    KC_FORMAT__COUNT
+};
+const char *kc_report_format_str(enum kc_report_format f);
+bool kc_report_format_parse(const char *s, enum kc_report_format *out);
+
+/* Aligned terminal tables with a text bar chart, every server string
+ * escaped (no raw control bytes reach the terminal). */
+int kc_report_write_table(FILE *f, const struct kc_report *r,
+                          const enum kc_agg *aggs, size_t n);
+/* RFC 4180 CSV of one aggregation: header, CRLF line ends, formula
+ * neutralised. */
+int kc_report_write_csv(FILE *f, const struct kc_report *r, enum kc_agg a);
+/* One JSON object with the metadata and every listed aggregation. */
+int kc_report_write_json(FILE *f, const struct kc_report *r,
+                         const enum kc_agg *aggs, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Trend: reports of several scans, oldest first                       */
+/* ------------------------------------------------------------------ */
+
+struct kc_trend;
+struct kc_trend *kc_trend_new(void);
+/* Takes ownership of a finished report (freed with the trend, also on
+ * error). Reports are kept sorted by date, then scan id. */
+int kc_trend_add(struct kc_trend *t, struct kc_report *r);
+size_t kc_trend_len(const struct kc_trend *t);
+const struct kc_report *kc_trend_at(const struct kc_trend *t, size_t i);
+void kc_trend_free(struct kc_trend *t);
+
+/* Long CSV: date,scan_id,label,series,key,hosts,share with series minor,
+ * upstream_eol, posture. */
+int kc_trend_write_csv(FILE *f, const struct kc_trend *t);
+int kc_trend_write_table(FILE *f, const struct kc_trend *t);
+int kc_trend_write_json(FILE *f, const struct kc_trend *t);
+
+/* ------------------------------------------------------------------ */
+/* Diff between two scans                                              */
+/* ------------------------------------------------------------------ */
+
+enum kc_diff_kind {
+    KC_DIFF_APPEARED = 0,
+    KC_DIFF_DISAPPEARED,
+    KC_DIFF_VERSION,  /* changed version */
+    KC_DIFF_POSTURE,  /* changed posture (and maybe version: both rows) */
+    KC_DIFF__COUNT
+};
+const char *kc_diff_kind_str(enum kc_diff_kind k);
+
+/* One change (strings may be NULL). */
+struct kc_diff_row {
+    enum kc_diff_kind kind;
+    const char *endpoint; /* "ip:port" or "ip:port sni" */
+    const char *old_value, *new_value;
+};
+
+/* Writes the rows with a per-kind summary. */
+int kc_diff_write(FILE *f, enum kc_report_format fmt, int64_t scan_a,
+                  int64_t scan_b, const struct kc_diff_row *rows, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Charts (cairo) and the HTML page                                    */
+/* ------------------------------------------------------------------ */
+
+enum kc_chart {
+    KC_CHART_MINOR = 0, /* hosts per minor, coloured by upstream support */
+    KC_CHART_VENDOR,
+    KC_CHART_POSTURE,
+    KC_CHART__COUNT
+};
+const char *kc_chart_str(enum kc_chart c); /* "minor", "vendor", "posture" */
+
+enum kc_image_format { KC_IMAGE_SVG = 0, KC_IMAGE_PNG };
+
+/* Draws one chart of a report into out (a kc_buf the caller initialised,
+ * e.g. with a 32 MiB limit). 0, -ENOMEM, -ENOBUFS, -EIO (cairo error). */
+int kc_report_chart(const struct kc_report *r, enum kc_chart c,
+                    enum kc_image_format fmt, struct kc_buf *out,
+                    struct kc_error *err);
+/* The stacked chart of minor-version shares per scan date. */
+int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
+                   struct kc_buf *out, struct kc_error *err);
+
+/* One self-contained page: headline figures, charts as
+ * <img src="data:image/svg+xml;base64,..."> (no network, no glyph-id
+ * clashes between SVGs), every table; trend may be NULL (its chart and
+ * table are added when it has 2+ scans). */
+int kc_report_write_html(FILE *f, const struct kc_report *r,
+                         const struct kc_trend *trend, struct kc_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Escaping (exposed for tests and for cli/)                           */
+/* ------------------------------------------------------------------ */
+
+/* Terminal-safe, valid UTF-8 copy of n bytes: control characters, DEL,
+ * C1 controls, backslash and invalid UTF-8 bytes become \xNN (or \\).
+ * Always NUL-terminates; truncates at a character boundary. Returns the
+ * length written. */
+size_t kc_text_sanitize(const char *s, size_t n, char *out, size_t size);
+/* Writes one CSV field: neutralises leading = + - @ TAB CR with a single
+ * quote, quotes when needed, doubles quotes. */
+void kc_csv_write_field(FILE *f, const char *s);
+/* Writes s sanitized then HTML-escaped (& < > " '). */
+void kc_html_write_text(FILE *f, const char *s);
+
+#endif

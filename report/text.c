@@ -1,0 +1,129 @@
+/* text.c - escaping of server-supplied strings for terminals, CSV, HTML. */
+#include <string.h>
+
+#include "report.h"
+
+/* Length of a valid UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, <= U+10FFFF), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len;
+    unsigned min;
+    unsigned cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    /* C1 controls (U+0080..U+009F) act as escapes on some terminals. */
+    if (cp >= 0x80 && cp <= 0x9f)
+        return 0;
+    return len;
+}
+
+static const char hex[] = "0123456789abcdef";
+
+size_t kc_text_sanitize(const char *s, size_t n, char *out, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+
+    if (size == 0)
+        return 0;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_len(p + i, n - i);
+        char tmp[4];
+        size_t tl;
+        if (len == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
+            tmp[0] = (char)p[i];
+            tl = 1;
+        } else if (len == 1 && p[i] == '\\') {
+            tmp[0] = tmp[1] = '\\';
+            tl = 2;
+        } else if (len > 1) {
+            memcpy(tmp, p + i, len);
+            tl = len;
+        } else { /* control byte or invalid UTF-8: visible, inert */
+            tmp[0] = '\\';
+            tmp[1] = 'x';
+            tmp[2] = hex[p[i] >> 4];
+            tmp[3] = hex[p[i] & 15];
+            tl = 4;
+            len = 1;
+        }
+        if (o + tl + 1 > size)
+            break;
+        memcpy(out + o, tmp, tl);
+        o += tl;
+        i += len;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+void kc_csv_write_field(FILE *f, const char *s)
+{
+    bool quote = false;
+    bool neutralise;
+
+    if (s == NULL)
+        s = "";
+    /* OWASP CSV injection: a leading formula character is made text. */
+    neutralise = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+                 s[0] == '\t' || s[0] == '\r';
+    for (const char *p = s; *p; p++)
+        if (*p == '"' || *p == ',' || *p == '\n' || *p == '\r')
+            quote = true;
+    if (quote)
+        fputc('"', f);
+    if (neutralise)
+        fputc('\'', f);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    if (quote)
+        fputc('"', f);
+}
+
+void kc_html_write_text(FILE *f, const char *s)
+{
+    char buf[4 * KC_MAX_FIELD + 8];
+    if (s == NULL)
+        return;
+    kc_text_sanitize(s, strlen(s), buf, sizeof(buf));
+    for (const char *p = buf; *p; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*p, f);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+/* test_output.c - report/output.c and html.c: exact CSV, safe table,
+ * valid JSON, escaped HTML, trend and diff. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "fixture.h"
+#include "hostile.h"
+
+struct mem {
+    char *buf;
+    size_t len;
+    FILE *f;
+};
+
+static void mem_open(struct mem *m)
+{
+    m->buf = NULL;
+    m->len = 0;
+    m->f = open_memstream(&m->buf, &m->len);
+    assert_non_null(m->f);
+}
+
+static void mem_close(struct mem *m)
+{
+    fclose(m->f);
+}
+
+static void test_csv_exact(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *r = fixture_report(rel);
+    struct mem m;
+    (void)state;
+    mem_open(&m);
+    assert_int_equal(kc_report_write_csv(m.f, r, KC_AGG_MINOR), 0);
+    mem_close(&m);
+    assert_string_equal(m.buf, "minor,hosts,share\r\n"
+                               "0.6,10,0.100000\r\n"
+                               "1.9,5,0.050000\r\n"
+                               "1.10,5,0.050000\r\n"
+                               "1.25,15,0.150000\r\n"
+                               "1.26,30,0.300000\r\n"
+                               "1.27,20,0.200000\r\n"
+                               "1.38,5,0.050000\r\n"
+                               ",10,0.100000\r\n");
+    free(m.buf);
+    mem_open(&m);
+    assert_int_equal(kc_report_write_csv(m.f, r, KC_AGG_EOL), 0);
+    mem_close(&m);
+    assert_string_equal(m.buf, "upstream_eol,hosts,share\r\n"
+                               "past_eol,25,0.312500\r\n"
+                               "supported,50,0.625000\r\n"
+                               "newer_than_table,5,0.062500\r\n"
+                               "no_version,20,\r\n");
+    free(m.buf);
+    mem_open(&m);
+    assert_int_equal(kc_report_write_csv(m.f, r, KC_AGG_MINOR_VENDOR), 0);
+    mem_close(&m);
+    assert_non_null(strstr(m.buf, "minor,vendor,hosts,share\r\n"));
+    assert_non_null(strstr(m.buf, "1.26,gke,30,0.300000\r\n"));
+    free(m.buf);
+    mem_open(&m);
+    assert_int_equal(kc_report_write_csv(m.f, r, KC_AGG_ASN), 0);
+    mem_close(&m);
+    assert_non_null(strstr(m.buf, "asn,hosts,share,as_org\r\n"
+                                  "15169,30,0.300000,GOOGLE\r\n"));
+    free(m.buf);
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
+/* A report whose every string is hostile. */
+static struct kc_report *hostile_report(const struct kc_releases *rel)
+{
+    struct kc_report_row rows[KC_ARRAY_LEN(hostile_strings)];
+    for (size_t i = 0; i < KC_ARRAY_LEN(hostile_strings); i++) {
+        const char *h = hostile_strings[i];
+        rows[i] = (struct kc_report_row){h, 1, (int)(20 + i), h, h, 443, h,
+                                         (uint32_t)(64500 + i), h, i + 1};
+    }
+    return fixture_report_rows(rel, 9, hostile_strings[9], "2024-02-05",
+                               rows, KC_ARRAY_LEN(rows));
+}
+
+static void test_table_terminal_safe(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *r = hostile_report(rel);
+    enum kc_agg all[KC_AGG__COUNT];
+    struct mem m;
+    (void)state;
+    for (size_t i = 0; i < KC_AGG__COUNT; i++)
+        all[i] = (enum kc_agg)i;
+    mem_open(&m);
+    assert_int_equal(kc_report_write_table(m.f, r, all, KC_AGG__COUNT), 0);
+    mem_close(&m);
+    for (size_t i = 0; i < m.len; i++) {
+        unsigned char c = (unsigned char)m.buf[i];
+        if ((c < 0x20 && c != '\n') || c == 0x7f)
+            fail_msg("raw control byte 0x%02x at %zu", c, i);
+        if (c == 0xc2 && (unsigned char)m.buf[i + 1] >= 0x80 &&
+            (unsigned char)m.buf[i + 1] <= 0x9f)
+            fail_msg("raw C1 control at %zu", i);
+        if (c == 0xff || c == 0xfe)
+            fail_msg("invalid UTF-8 byte at %zu", i);
+    }
+    assert_non_null(strstr(m.buf, "\\x1b[31mred"));
+    free(m.buf);
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
+/* The fixture's table: aligned columns and a bar scaled to the max. */
+static void test_table_layout(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *r = fixture_report(rel);
+    enum kc_agg a = KC_AGG_MINOR;
+    struct mem m;
+    (void)state;
+    mem_open(&m);
+    assert_int_equal(kc_report_write_table(m.f, r, &a, 1), 0);
+    mem_close(&m);
+    assert_non_null(strstr(m.buf, "past upstream end of life: 25 of 80 "
+                                  "showing a 1.x version (31.2%)"));
+    assert_non_null(strstr(m.buf, "\n1.26              30   30.00%  "
+                                  "supported         "
+                                  "##############################\n"));
+    assert_non_null(strstr(m.buf, "\n(none)            10   10.00%  "
+                                  "no_version        ##########\n"));
+    free(m.buf);
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
+static void test_json_round_trip(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *r = hostile_report(rel);
+    enum kc_agg all[KC_AGG__COUNT];
+    json_error_t jerr;
+    json_t *root, *vendor;
+    struct mem m;
+    size_t found = 0;
+    (void)state;
+    for (size_t i = 0; i < KC_AGG__COUNT; i++)
+        all[i] = (enum kc_agg)i;
+    mem_open(&m);
+    assert_int_equal(kc_report_write_json(m.f, r, all, KC_AGG__COUNT), 0);
+    mem_close(&m);
+    root = json_loads(m.buf, 0, &jerr);
+    if (root == NULL)
+        fail_msg("invalid JSON: %s at %d", jerr.text, jerr.position);
+    assert_int_equal(json_integer_value(json_object_get(root, "scan_id")), 9);
+    vendor = json_object_get(json_object_get(root, "aggregations"), "vendor");
+    assert_int_equal(json_array_size(vendor), KC_ARRAY_LEN(hostile_strings));
+    /* Valid UTF-8 strings come back byte for byte. */
+    for (size_t i = 0; i < json_array_size(vendor); i++) {
+        const char *v = json_string_value(
+            json_object_get(json_array_get(vendor, i), "vendor"));
+        for (size_t h = 0; h < KC_ARRAY_LEN(hostile_strings); h++)
+            if (v && strcmp(v, hostile_strings[h]) == 0)
+                found++;
+    }
+    assert_int_equal(found, KC_ARRAY_LEN(hostile_strings) - 1); /* not \xff */
+    json_decref(root);
+    free(m.buf);
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
+static void test_html_escaped(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *r = hostile_report(rel);
+    struct kc_error err;
+    struct mem m;
+    (void)state;
+    mem_open(&m);
+    assert_int_equal(kc_report_write_html(m.f, r, NULL, &err), 0);
+    mem_close(&m);
+    assert_non_null(strstr(m.buf, "<!DOCTYPE html>"));
+    assert_null(strstr(m.buf, "<script"));
+    assert_null(strstr(m.buf, "]]>"));
+    assert_null(strstr(m.buf, "\x1b"));
+    assert_non_null(strstr(m.buf, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(m.buf, "data:image/svg+xml;base64,"));
+    assert_int_equal(m.len, strlen(m.buf)); /* no NUL bytes */
+    free(m.buf);
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
+static void test_trend_csv(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_trend *t = kc_trend_new();
+    struct kc_report_row a = {"v1.25.1", 1, 25, "upstream", "open", 443,
+                              NULL, 0, NULL, 3};
+    struct kc_report_row b = {"v1.26.1", 1, 26, "upstream", "limited", 443,
+                              NULL, 0, NULL, 1};
+    struct mem m;
+    (void)state;
+    /* Added newest first: the trend orders by date. */
+    assert_int_equal(
+        kc_trend_add(t, fixture_report_rows(rel, 2, "=later", "2024-03-01",
+                                            &b, 1)), 0);
+    assert_int_equal(
+        kc_trend_add(t, fixture_report_rows(rel, 1, NULL, "2023-01-01", &a,
+                                            1)), 0);
+    mem_open(&m);
+    assert_int_equal(kc_trend_write_csv(m.f, t), 0);
+    mem_close(&m);
+    assert_string_equal(m.buf,
+                        "date,scan_id,label,series,key,hosts,share\r\n"
+                        "2023-01-01,1,,minor,1.25,3,1.000000\r\n"
+                        "2023-01-01,1,,upstream_eol,supported,3,1.000000\r\n"
+                        "2023-01-01,1,,posture,open,3,1.000000\r\n"
+                        "2024-03-01,2,'=later,minor,1.26,1,1.000000\r\n"
+                        "2024-03-01,2,'=later,upstream_eol,past_eol,1,"
+                        "1.000000\r\n"
+                        "2024-03-01,2,'=later,posture,limited,1,1.000000\r\n");
+    free(m.buf);
+    kc_trend_free(t);
+    kc_releases_free(rel);
+}
+
+static void test_diff_formats(void **state)
+{
+    const struct kc_diff_row rows[] = {
+        {KC_DIFF_APPEARED, "10.0.0.1:443", NULL, "v1.28.1"},
+        {KC_DIFF_VERSION, "10.0.0.2:6443", "v1.27.1", "v1.28.\x1b[2J"},
+        {KC_DIFF_POSTURE, "10.0.0.3:443", "open", "rbac_denied"},
+    };
+    struct mem m;
+    json_t *root;
+    (void)state;
+    mem_open(&m);
+    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_CSV, 1, 2, rows, 3), 0);
+    mem_close(&m);
+    assert_string_equal(m.buf, "change,endpoint,old,new\r\n"
+                               "appeared,10.0.0.1:443,,v1.28.1\r\n"
+                               "changed_version,10.0.0.2:6443,v1.27.1,"
+                               "v1.28.\x1b[2J\r\n"
+                               "changed_posture,10.0.0.3:443,open,"
+                               "rbac_denied\r\n");
+    free(m.buf);
+    mem_open(&m);
+    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_TABLE, 1, 2, rows, 3), 0);
+    mem_close(&m);
+    assert_null(strchr(m.buf, '\x1b'));
+    assert_non_null(strstr(m.buf, "appeared 1, disappeared 0, "
+                                  "changed_version 1, changed_posture 1"));
+    free(m.buf);
+    mem_open(&m);
+    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_JSON, 1, 2, rows, 3), 0);
+    mem_close(&m);
+    root = json_loads(m.buf, 0, NULL);
+    assert_non_null(root);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(root, "summary"), "appeared")), 1);
+    json_decref(root);
+    free(m.buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_exact),
+        cmocka_unit_test(test_table_terminal_safe),
+        cmocka_unit_test(test_table_layout),
+        cmocka_unit_test(test_json_round_trip),
+        cmocka_unit_test(test_html_escaped),
+        cmocka_unit_test(test_trend_csv),
+        cmocka_unit_test(test_diff_formats),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
