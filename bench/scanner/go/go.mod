@@ -1,0 +1,3 @@
+module kcensus/bench/scanner
+
+go 1.19

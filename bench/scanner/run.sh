@@ -1,0 +1,92 @@
+#!/bin/sh
+# Scanner benchmark: kcensus against baselines on the same fleet, in the
+# same run, inside a private network namespace. The fleet is pinned to CPU
+# 1, every client to CPU 0 (kcensus with --threads 1). Reports medians of
+# RUNS runs: targets/s, CPU us per target (user+sys of the client), peak RSS.
+#
+# usage: bench/scanner/run.sh [BUILD_DIR]
+#   env: N (targets, default 1000), C (concurrency, default 100), RUNS (3),
+#        TOOLS (default: all), SPEC (default tests/fleet/specs/bench.json)
+set -eu
+build=${1:-build}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -z "${KC_BENCH_NETNS:-}" ]; then
+    KC_BENCH_NETNS=1 exec "$root/tests/netns-run.sh" "$0" "$@"
+fi
+cd "$root"
+N=${N:-1000} C=${C:-100} RUNS=${RUNS:-3}
+SPEC=${SPEC:-tests/fleet/specs/bench.json}
+TOOLS=${TOOLS:-"kcensus-default kcensus-version min-c go-version go-default python-asyncio curl-parallel"}
+work=$(mktemp -d)
+trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
+
+# Baseline builds (Go from Debian's golang-go).
+(cd bench/scanner/go && GOFLAGS=-mod=mod GOCACHE="$work/gocache" go build -o "$work/bench-go" .)
+
+taskset -c 1 "$build/tests/fleet/kcensus-fleet" --spec "$SPEC" --netns-wildcard \
+    --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
+fleet_pid=$!
+i=0
+until grep -q '^READY' "$work/fleet.out"; do
+    i=$((i + 1))
+    [ $i -le 600 ] && kill -0 $fleet_pid 2>/dev/null || { cat "$work/fleet.err"; exit 1; }
+    sleep 0.1
+done
+
+# N targets: consecutive fleet members on port 6443.
+python3 - "$N" >"$work/targets.txt" <<'PY'
+import ipaddress, sys
+base = ipaddress.IPv4Address("127.16.0.0")
+for i in range(int(sys.argv[1])):
+    print(base + i, 6443)
+PY
+last=$(tail -1 "$work/targets.txt" | cut -d' ' -f1)
+range="127.16.0.0-$last"
+awk '{print "url = \"https://" $1 ":" $2 "/version\"\noutput = \"/dev/null\""}' \
+    "$work/targets.txt" >"$work/curl.cfg"
+
+run_tool() { # tool -> command line
+    case $1 in
+    kcensus-default|kcensus-version)
+        rm -f "$work"/k.db*
+        echo "$build/cli/kcensus scan -q -d $work/k.db --allow-loopback -p 6443 \
+--threads 1 -c $C --rate 0 --probes ${1#kcensus-} $range" ;;
+    min-c) echo "$build/bench/scanner/kc-bench-min-client" ;;
+    go-version|go-default) echo "$work/bench-go -c $C -probes ${1#go-}" ;;
+    python-asyncio) echo "python3 bench/scanner/baseline_asyncio.py $C" ;;
+    curl-parallel) echo "curl -sk --parallel --parallel-max $C -K $work/curl.cfg" ;;
+    esac
+}
+
+# Warm-up, untimed: the fleet issues each member's leaf certificate on its
+# first connection; no tool should pay for that in a timed run.
+"$build/cli/kcensus" scan -q -d "$work/warm.db" --allow-loopback -p 6443 \
+    -c "$C" --rate 0 --probes version "$range" || true
+
+echo "| tool | targets/s | CPU us/target (user+sys) | peak RSS MiB | ok/N |"
+echo "|---|---|---|---|---|"
+for tool in $TOOLS; do
+    : >"$work/runs"
+    r=0
+    while [ $r -lt "$RUNS" ]; do
+        cmd=$(run_tool "$tool")
+        # shellcheck disable=SC2086
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" taskset -c 0 $cmd \
+            <"$work/targets.txt" >"$work/out" 2>"$work/err" || true
+        ok=$(sed -n 's/^ok \([0-9]*\).*/\1/p' "$work/out")
+        if [ -z "$ok" ] && [ "${tool%%-*}" = kcensus ]; then
+            ok=$(sqlite3 "$work/k.db" "SELECT count(*) FROM results WHERE outcome='ok'")
+        fi
+        [ -z "$ok" ] && [ "$tool" = curl-parallel ] && ok=$N
+        echo "$(cat "$work/time") ${ok:-0}" >>"$work/runs"
+        r=$((r + 1))
+    done
+    python3 - "$tool" "$N" "$work/runs" <<'PY'
+import statistics, sys
+tool, n = sys.argv[1], int(sys.argv[2])
+rows = [list(map(float, l.split())) for l in open(sys.argv[3]) if l.strip()]
+med = lambda i: statistics.median(r[i] for r in rows)
+wall, cpu = med(0), statistics.median(r[1] + r[2] for r in rows)
+print(f"| {tool} | {n / wall:.0f} | {cpu / n * 1e6:.0f} | {med(3) / 1024:.1f} | {int(med(4))}/{n} |")
+PY
+done

@@ -1,0 +1,146 @@
+/*
+ * engine.h - internal to scanner/: the scanner, its loop threads (workers)
+ * and the per-target connection. conn.c runs one target; scanner.c runs the
+ * workers, dispatch, rate and checkpoints.
+ */
+#ifndef KCENSUS_SCANNER_ENGINE_H
+#define KCENSUS_SCANNER_ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <uv.h>
+
+#include "scanner-private.h"
+#include "scanner.h"
+
+#define KC_READ_BUF (64 * 1024)
+#define KC_PLAIN_BUF (16 * 1024)
+
+struct conn;
+
+enum conn_state {
+    CONN_WAITING = 0, /* has an index, no socket yet */
+    CONN_RESOLVING,
+    CONN_CONNECTING,
+    CONN_TLS,
+    CONN_HTTP,
+    CONN_CLOSING,
+};
+
+/* What exists only once TCP is up: the TLS engine, the HTTP reader and the
+ * result. Keeping these out of struct conn keeps a target that is still
+ * waiting for a SYN-ACK small. */
+struct conn_live {
+    struct kc_tls tls;
+    struct kc_http_rx rx;
+    struct kc_result result;
+    size_t probe;         /* index in the probe set being asked */
+    size_t n_planned;
+    uint64_t sent_us;     /* request written (mono) */
+    uint64_t tls_start_us;
+};
+
+/* One target: owner of its libuv handles, freed in the last close callback. */
+struct conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;      /* one timer, re-armed per phase */
+    union {
+        uv_connect_t connect;
+        uv_getaddrinfo_t gai;
+    } req;
+    struct kc_worker *w;
+    struct conn *prev, *next;   /* worker's active list */
+    struct conn *wnext;         /* worker's waiting queue */
+    enum conn_state state;
+    unsigned closing;           /* handles/requests still to call back */
+    bool tcp_open;              /* tcp handle initialised */
+    bool requeue;               /* after the tcp close: wait and retry */
+    bool counted_dns;
+    uint32_t attempts;
+    uint64_t deadline_ms;       /* absolute, uv_now() clock */
+    uint64_t phase_start_us;
+    int64_t started_wall_us;
+    uint32_t connect_us;
+    struct kc_target target;
+    struct conn_live *live;
+};
+
+/* Intrusive list of conns, in dispatch (= index) order. */
+struct conn_list {
+    struct conn *head, *tail;
+    uint32_t n;
+};
+
+struct conn_queue {
+    struct conn *head, *tail;
+    uint32_t n;
+};
+
+struct kc_worker {
+    struct kc_scanner *sc;
+    uint32_t id;
+    pthread_t thread;
+    bool started;
+    uv_loop_t loop;
+    uv_timer_t pump;         /* re-runs dispatch after a wait */
+    uv_async_t wake;         /* kc_scanner_stop() from other threads */
+    bool wake_open;          /* guarded by sc->dispatch_lock */
+    bool closing;
+    SSL_CTX *ctx;
+    struct kc_rate rate;
+    uint32_t max_inflight;   /* this worker's share of -c */
+    uint32_t limit;          /* current limit (lowered on EMFILE) */
+    uint32_t dns_inflight;
+    uint64_t backoff_until;  /* uv_now ms; no new sockets before */
+    struct conn_list active; /* every conn owning an index */
+    struct conn_queue waiting;/* conns waiting for a socket/lookup slot */
+    _Atomic uint64_t low;    /* lowest index not yet written: min of the
+                                active head and abandoned_low */
+    uint64_t abandoned_low;  /* lowest index dropped unwritten on stop */
+    char rbuf[KC_READ_BUF];  /* shared by all conns: reads are consumed
+                                within the callback */
+    char pbuf[KC_PLAIN_BUF];
+};
+
+struct kc_scanner {
+    struct kc_scanner_config cfg;
+    char *user_agent;
+    struct kc_scan_source src;
+    struct kc_sink *sink;
+    pthread_mutex_t dispatch_lock; /* src, source_done, err, wake_open */
+    pthread_mutex_t sink_lock;
+    bool source_done;
+    int err_code;
+    struct kc_error err;
+    atomic_bool stop;
+    atomic_uint running;
+    uint32_t nthreads;
+    struct kc_worker **workers;
+    _Atomic uint64_t dispatched, completed, inflight, kubernetes, slowdowns;
+    _Atomic uint64_t by_outcome[KC_OUTCOME__COUNT];
+};
+
+/* conn.c */
+struct conn *kc_conn_new(struct kc_worker *w, const struct kc_target *t);
+/* Starts (or restarts) the target: lookup or connect. */
+void kc_conn_start(struct conn *c);
+/* True if c may start now (lookup slots, per-host cap). */
+bool kc_conn_can_start(const struct conn *c);
+/* Finishes a conn that never got a socket (graceful stop drains the
+ * waiting queue through the normal teardown). */
+void kc_conn_abandon(struct conn *c);
+
+/* scanner.c, called by conn.c */
+/* c waits in the worker's queue (no socket/lookup slot now). */
+void kc_worker_defer(struct kc_worker *w, struct conn *c);
+/* Runs dispatch again soon (a slot freed). */
+void kc_worker_kick(struct kc_worker *w);
+/* A socket could not be created (EMFILE...): slow down. */
+void kc_worker_slow_down(struct kc_worker *w);
+/* c is finished and its result written: forget it and dispatch more. */
+void kc_worker_release(struct kc_worker *w, struct conn *c);
+/* Writes a result under the sink lock, counting it. */
+void kc_worker_emit(struct kc_worker *w, const struct kc_result *r);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * scanner-private.h - the pieces of the engine, exposed to the unit tests
+ * (tests/unit/scanner) but not to other folders: a sans-I/O TLS client, a
+ * bounded HTTP/1.1 response reader, and the token bucket.
+ */
+#ifndef KCENSUS_SCANNER_PRIVATE_H
+#define KCENSUS_SCANNER_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <http_parser.h>
+#include <openssl/ssl.h>
+
+#include "common.h"
+
+/* ---------------- TLS (tls.c) ---------------- */
+
+/* Ceiling on ciphertext buffered inside OpenSSL's memory BIO. A peer that
+ * makes us hold more is too_large. */
+#define KC_TLS_MAX_PENDING (64 * 1024)
+/* Ceiling on the leaf DER we keep. */
+#define KC_TLS_MAX_DER (16 * 1024)
+
+/* One SSL_CTX per loop thread: SECLEVEL=0, TLS 1.0+, legacy renegotiation,
+ * no verification, ALPN http/1.1. Returns NULL on failure. */
+SSL_CTX *kc_tls_ctx_new(void);
+
+enum kc_tls_status {
+    KC_TLS_WANT_IO = 0, /* need more bytes from the peer */
+    KC_TLS_DONE,        /* handshake finished */
+    KC_TLS_FAILED,      /* alert, garbage, protocol violation */
+    KC_TLS_TOO_LARGE,   /* peer exceeded KC_TLS_MAX_PENDING */
+    KC_TLS_CLOSED,      /* peer sent close_notify */
+};
+
+/* A client connection driven only through bytes: the caller feeds what
+ * arrived from the socket and drains what must be sent. */
+struct kc_tls {
+    SSL *ssl;
+    BIO *rbio; /* peer -> OpenSSL */
+    BIO *wbio; /* OpenSSL -> peer */
+    char err[96];
+};
+
+/* sni may be NULL or "" (no SNI). Returns 0 or -ENOMEM. */
+int kc_tls_init(struct kc_tls *t, SSL_CTX *ctx, const char *sni);
+void kc_tls_free(struct kc_tls *t);
+/* Hands n ciphertext bytes to OpenSSL. Returns 0 or -ENOBUFS. */
+int kc_tls_feed(struct kc_tls *t, const void *p, size_t n);
+/* Advances the handshake. */
+enum kc_tls_status kc_tls_handshake(struct kc_tls *t);
+/* Bytes waiting to go to the peer. */
+size_t kc_tls_pending_out(const struct kc_tls *t);
+/* Copies up to cap pending output bytes; returns how many. */
+size_t kc_tls_drain(struct kc_tls *t, void *out, size_t cap);
+/* Encrypts n plaintext bytes (whole). Returns 0 or -EIO. */
+int kc_tls_write(struct kc_tls *t, const void *p, size_t n);
+/* Decrypts into out; *got = bytes. Returns KC_TLS_WANT_IO when no more
+ * plaintext is available now (with *got possibly > 0), KC_TLS_CLOSED on
+ * close_notify, KC_TLS_FAILED on error. */
+enum kc_tls_status kc_tls_read(struct kc_tls *t, void *out, size_t cap,
+                               size_t *got);
+/* Records version, cipher, ALPN and the leaf certificate into r. */
+void kc_tls_record(const struct kc_tls *t, struct kc_result *r);
+
+/* ---------------- HTTP (http.c) ---------------- */
+
+#define KC_HTTP_MAX_HEADER (64 * 1024)
+#define KC_HTTP_MAX_BODY (1024 * 1024)
+
+enum kc_http_status {
+    KC_HTTP_MORE = 0,   /* response not complete yet */
+    KC_HTTP_COMPLETE,   /* one complete response read */
+    KC_HTTP_ERROR,      /* malformed */
+    KC_HTTP_TOO_LARGE,  /* header or body ceiling exceeded */
+};
+
+/* Reads one response at a time into a struct kc_probe_result, keeping
+ * bodies up to the probe's keep limit and counting the rest. */
+struct kc_http_rx {
+    http_parser parser;
+    http_parser_settings settings;
+    struct kc_probe_result *out; /* the probe being answered */
+    size_t body_keep;            /* bytes of body kept */
+    struct kc_buf body;
+    char field[64];              /* current header name (truncated) */
+    size_t field_len;
+    bool field_overflow;
+    bool in_value;
+    int which;                   /* header of note being read, 0 none */
+    struct kc_buf ctype;
+    bool complete;
+    bool too_large;
+    bool keep_alive;             /* peer allows another request */
+    uint64_t bytes;              /* fed for this response */
+};
+
+/* Prepares to read (h must be zeroed before its first use) the response to probe `out` (its id picks the keep
+ * limit). Resets the parser between responses on one connection. */
+void kc_http_rx_begin(struct kc_http_rx *h, struct kc_probe_result *out);
+/* Feeds n bytes; *used gets the bytes consumed (a complete response may
+ * leave the rest for the next one). n == 0 signals EOF. */
+enum kc_http_status kc_http_rx_feed(struct kc_http_rx *h, const char *p,
+                                    size_t n, size_t *used);
+void kc_http_rx_free(struct kc_http_rx *h);
+
+/* Formats the request for probe id into out (authority is the Host value,
+ * "name:port" or "[v6]:port"); returns its length, 0 if it does not fit. */
+size_t kc_http_request(char *out, size_t cap, enum kc_probe_id id,
+                       const char *authority, const char *ua);
+
+/* ---------------- token bucket (rate.c) ---------------- */
+
+struct kc_rate {
+    double per_ms;   /* tokens per millisecond, 0 = unlimited */
+    double tokens;
+    double burst;
+    uint64_t last_ms;
+};
+void kc_rate_init(struct kc_rate *r, double per_sec, uint64_t now_ms);
+/* Takes one token if available. */
+bool kc_rate_take(struct kc_rate *r, uint64_t now_ms);
+/* Milliseconds until a token is available (0 when one is). */
+uint64_t kc_rate_wait_ms(struct kc_rate *r, uint64_t now_ms);
+
+#endif

@@ -1,0 +1,324 @@
+/* tls.c - a sans-I/O TLS client over memory BIOs, and certificate records.
+ *
+ * libuv owns the socket; OpenSSL sees only bytes. A census must also reach
+ * old servers, so the context lowers OpenSSL 3.0's defaults (TLS 1.0/1.1,
+ * SHA-1, no secure renegotiation) and verifies nothing: the certificate is
+ * recorded, not judged. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "scanner-private.h"
+
+static const unsigned char alpn_http11[] = "\x08http/1.1";
+
+SSL_CTX *kc_tls_ctx_new(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL)
+        return NULL;
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT |
+                                 SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
+    /* We never resume: a session cache would only cost memory. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    if (SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0") != 1 ||
+        SSL_CTX_set_alpn_protos(ctx, alpn_http11,
+                                sizeof(alpn_http11) - 1) != 0) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int kc_tls_init(struct kc_tls *t, SSL_CTX *ctx, const char *sni)
+{
+    memset(t, 0, sizeof(*t));
+    t->ssl = SSL_new(ctx);
+    t->rbio = BIO_new(BIO_s_mem());
+    t->wbio = BIO_new(BIO_s_mem());
+    if (t->ssl == NULL || t->rbio == NULL || t->wbio == NULL) {
+        BIO_free(t->rbio);
+        BIO_free(t->wbio);
+        SSL_free(t->ssl);
+        memset(t, 0, sizeof(*t));
+        return -ENOMEM;
+    }
+    /* An empty memory BIO means "no data yet", not EOF. */
+    BIO_set_mem_eof_return(t->rbio, -1);
+    BIO_set_mem_eof_return(t->wbio, -1);
+    SSL_set_bio(t->ssl, t->rbio, t->wbio);
+    if (sni != NULL && sni[0] != '\0')
+        SSL_set_tlsext_host_name(t->ssl, sni);
+    SSL_set_connect_state(t->ssl);
+    return 0;
+}
+
+void kc_tls_free(struct kc_tls *t)
+{
+    if (t->ssl != NULL)
+        SSL_free(t->ssl); /* frees both BIOs */
+    memset(t, 0, sizeof(*t));
+}
+
+int kc_tls_feed(struct kc_tls *t, const void *p, size_t n)
+{
+    if (BIO_ctrl_pending(t->rbio) + n > KC_TLS_MAX_PENDING)
+        return -ENOBUFS;
+    if (n > 0 && BIO_write(t->rbio, p, (int)n) != (int)n)
+        return -ENOMEM;
+    return 0;
+}
+
+static void tls_note_error(struct kc_tls *t, const char *what)
+{
+    unsigned long e = ERR_peek_last_error();
+    if (e != 0) {
+        char buf[80];
+        ERR_error_string_n(e, buf, sizeof(buf));
+        kc_snprintf(t->err, sizeof(t->err), "%s: %s", what, buf);
+    } else {
+        kc_snprintf(t->err, sizeof(t->err), "%s", what);
+    }
+    ERR_clear_error();
+}
+
+enum kc_tls_status kc_tls_handshake(struct kc_tls *t)
+{
+    ERR_clear_error();
+    int rc = SSL_do_handshake(t->ssl);
+    if (rc == 1)
+        return KC_TLS_DONE;
+    switch (SSL_get_error(t->ssl, rc)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+        return KC_TLS_WANT_IO;
+    case SSL_ERROR_ZERO_RETURN:
+        tls_note_error(t, "handshake: peer closed");
+        return KC_TLS_CLOSED;
+    default:
+        tls_note_error(t, "handshake");
+        return KC_TLS_FAILED;
+    }
+}
+
+size_t kc_tls_pending_out(const struct kc_tls *t)
+{
+    return BIO_ctrl_pending(t->wbio);
+}
+
+size_t kc_tls_drain(struct kc_tls *t, void *out, size_t cap)
+{
+    if (cap == 0)
+        return 0;
+    int n = BIO_read(t->wbio, out, cap > INT32_MAX ? INT32_MAX : (int)cap);
+    return n > 0 ? (size_t)n : 0;
+}
+
+int kc_tls_write(struct kc_tls *t, const void *p, size_t n)
+{
+    size_t written = 0;
+    ERR_clear_error();
+    /* Memory BIOs never block, so SSL_write_ex takes everything. */
+    if (SSL_write_ex(t->ssl, p, n, &written) != 1 || written != n) {
+        tls_note_error(t, "write");
+        return -EIO;
+    }
+    return 0;
+}
+
+enum kc_tls_status kc_tls_read(struct kc_tls *t, void *out, size_t cap,
+                               size_t *got)
+{
+    *got = 0;
+    while (*got < cap) {
+        size_t n = 0;
+        ERR_clear_error();
+        if (SSL_read_ex(t->ssl, (char *)out + *got, cap - *got, &n) == 1) {
+            *got += n;
+            continue;
+        }
+        switch (SSL_get_error(t->ssl, 0)) {
+        case SSL_ERROR_WANT_READ:
+        case SSL_ERROR_WANT_WRITE:
+            return KC_TLS_WANT_IO;
+        case SSL_ERROR_ZERO_RETURN:
+            return KC_TLS_CLOSED;
+        default:
+            tls_note_error(t, "read");
+            return KC_TLS_FAILED;
+        }
+    }
+    return KC_TLS_WANT_IO;
+}
+
+/* ---------------- certificate record ---------------- */
+
+static void set_cn(struct kc_bytes *dst, const X509_NAME *name)
+{
+    int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    if (i < 0)
+        return;
+    const ASN1_STRING *s =
+        X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+    if (s != NULL)
+        kc_bytes_set(dst, ASN1_STRING_get0_data(s),
+                     (size_t)ASN1_STRING_length(s), KC_MAX_FIELD);
+}
+
+static void set_name(struct kc_bytes *dst, const X509_NAME *name)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    if (b == NULL)
+        return;
+    if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
+        char *p = NULL;
+        long n = BIO_get_mem_data(b, &p);
+        if (n >= 0)
+            kc_bytes_set(dst, p, (size_t)n, KC_MAX_FIELD);
+    }
+    BIO_free(b);
+}
+
+/* Appends "DNS:name" / "IP:addr" lines, at most KC_MAX_SANS kept. */
+static void set_sans(struct kc_cert_info *ci, X509 *x)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+                                           NULL);
+    if (gens == NULL)
+        return;
+    struct kc_buf out;
+    kc_buf_init(&out, KC_MAX_SANS * (KC_MAX_FIELD / 4));
+    int total = sk_GENERAL_NAME_num(gens);
+    ci->san_count = total > 0 ? (uint32_t)total : 0;
+    int kept = 0;
+    for (int i = 0; i < total && kept < KC_MAX_SANS; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        char line[300];
+        size_t n = 0;
+        if (g->type == GEN_DNS) {
+            const ASN1_STRING *s = g->d.dNSName;
+            int len = ASN1_STRING_length(s);
+            if (len > 250)
+                len = 250;
+            n = kc_snprintf(line, sizeof(line), "DNS:%.*s", len,
+                            (const char *)ASN1_STRING_get0_data(s));
+        } else if (g->type == GEN_IPADD) {
+            const ASN1_OCTET_STRING *s = g->d.iPAddress;
+            struct kc_addr a = {0};
+            int len = ASN1_STRING_length(s);
+            char txt[64] = "?";
+            if (len == 4 || len == 16) {
+                a.family = len == 4 ? AF_INET : AF_INET6;
+                memcpy(a.bytes, ASN1_STRING_get0_data(s), (size_t)len);
+                kc_addr_format(&a, txt, sizeof(txt));
+            }
+            n = kc_snprintf(line, sizeof(line), "IP:%s", txt);
+        } else {
+            continue;
+        }
+        if (out.len > 0 && kc_buf_append(&out, "\n", 1) != 0)
+            break;
+        if (kc_buf_append(&out, line, n) != 0)
+            break;
+        kept++;
+    }
+    if (out.data != NULL)
+        kc_bytes_set(&ci->sans, out.data, out.len, 0);
+    else
+        kc_bytes_set(&ci->sans, "", 0, 0);
+    kc_buf_free(&out);
+    GENERAL_NAMES_free(gens);
+}
+
+static int64_t asn1_epoch(const ASN1_TIME *t)
+{
+    struct tm tm;
+    if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+        return 0;
+    return (int64_t)timegm(&tm);
+}
+
+static void set_key(struct kc_cert_info *ci, X509 *x)
+{
+    EVP_PKEY *k = X509_get0_pubkey(x);
+    if (k == NULL) {
+        kc_strlcpy(ci->key_type, "unknown", sizeof(ci->key_type));
+        return;
+    }
+    const char *type = "other";
+    switch (EVP_PKEY_get_base_id(k)) {
+    case EVP_PKEY_RSA: type = "rsa"; break;
+    case EVP_PKEY_RSA_PSS: type = "rsa-pss"; break;
+    case EVP_PKEY_EC: type = "ec"; break;
+    case EVP_PKEY_ED25519: type = "ed25519"; break;
+    case EVP_PKEY_ED448: type = "ed448"; break;
+    case EVP_PKEY_DSA: type = "dsa"; break;
+    default: break;
+    }
+    kc_strlcpy(ci->key_type, type, sizeof(ci->key_type));
+    int bits = EVP_PKEY_get_bits(k);
+    ci->key_bits = bits > 0 ? (uint32_t)bits : 0;
+    size_t len = 0;
+    if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC)
+        EVP_PKEY_get_group_name(k, ci->key_curve, sizeof(ci->key_curve),
+                                &len);
+}
+
+static void record_cert(struct kc_cert_info *ci, X509 *x)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    ci->present = true;
+    if (X509_digest(x, EVP_sha256(), md, &mdlen) == 1) {
+        for (unsigned i = 0; i < mdlen && i < 32; i++)
+            kc_snprintf(ci->sha256 + 2 * i, 3, "%02x", md[i]);
+    }
+    set_name(&ci->subject, X509_get_subject_name(x));
+    set_cn(&ci->subject_cn, X509_get_subject_name(x));
+    set_name(&ci->issuer, X509_get_issuer_name(x));
+    set_cn(&ci->issuer_cn, X509_get_issuer_name(x));
+    set_sans(ci, x);
+    set_key(ci, x);
+    ci->not_before = asn1_epoch(X509_get0_notBefore(x));
+    ci->not_after = asn1_epoch(X509_get0_notAfter(x));
+    kc_strlcpy(ci->sig_alg, OBJ_nid2ln(X509_get_signature_nid(x)),
+               sizeof(ci->sig_alg));
+    int derlen = i2d_X509(x, NULL);
+    if (derlen > 0 && derlen <= KC_TLS_MAX_DER) {
+        unsigned char *der = OPENSSL_malloc((size_t)derlen);
+        unsigned char *p = der;
+        if (der != NULL && i2d_X509(x, &p) == derlen)
+            kc_bytes_set(&ci->der, der, (size_t)derlen, 0);
+        OPENSSL_free(der);
+    }
+}
+
+void kc_tls_record(const struct kc_tls *t, struct kc_result *r)
+{
+    kc_strlcpy(r->tls_version, SSL_get_version(t->ssl),
+               sizeof(r->tls_version));
+    const char *cipher = SSL_get_cipher_name(t->ssl);
+    kc_strlcpy(r->cipher, cipher ? cipher : "", sizeof(r->cipher));
+    const unsigned char *alpn = NULL;
+    unsigned int alen = 0;
+    SSL_get0_alpn_selected(t->ssl, &alpn, &alen);
+    if (alpn != NULL && alen < sizeof(r->alpn)) {
+        memcpy(r->alpn, alpn, alen);
+        r->alpn[alen] = '\0';
+    }
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(t->ssl);
+    r->cert.chain_len = chain ? (uint32_t)sk_X509_num(chain) : 0;
+    X509 *leaf = SSL_get0_peer_certificate(t->ssl);
+    if (leaf != NULL)
+        record_cert(&r->cert, leaf);
+}

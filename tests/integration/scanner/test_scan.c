@@ -1,0 +1,401 @@
+/* Tests the scanner engine end to end against loopback servers that
+ * behave and misbehave in scripted ways (test_server.c). Runs inside a
+ * private network namespace (tests/netns-run.sh). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "scanner.h"
+#include "test_server.h"
+
+/* ---- a source over an array ---- */
+struct array_source {
+    struct kc_target *t;
+    size_t n, next;
+};
+
+static int src_next(void *ctx, struct kc_target *out, struct kc_error *err)
+{
+    struct array_source *a = ctx;
+    if (a->next >= a->n)
+        return 0;
+    *out = a->t[a->next];
+    out->index = a->next++;
+    return 1;
+}
+
+static uint64_t src_pos(void *ctx)
+{
+    return ((struct array_source *)ctx)->next;
+}
+
+/* ---- a sink keeping copies, indexed by target ---- */
+struct keep_sink {
+    struct kc_sink base;
+    struct kc_result *r;
+    bool *seen;
+    size_t n, writes;
+    struct kc_checkpoint last_cp;
+    unsigned checkpoints;
+};
+
+static int keep_write(struct kc_sink *s, const struct kc_result *r)
+{
+    struct keep_sink *k = container_of(s, struct keep_sink, base);
+    if (r->target_index >= k->n || k->seen[r->target_index])
+        return -EINVAL; /* an index twice is a bug */
+    k->seen[r->target_index] = true;
+    k->writes++;
+    return kc_result_copy(&k->r[r->target_index], r);
+}
+
+static int keep_checkpoint(struct kc_sink *s, const struct kc_checkpoint *cp)
+{
+    struct keep_sink *k = container_of(s, struct keep_sink, base);
+    k->last_cp = *cp;
+    k->checkpoints++;
+    return 0;
+}
+
+static void keep_free(struct kc_sink *s)
+{
+    struct keep_sink *k = container_of(s, struct keep_sink, base);
+    for (size_t i = 0; i < k->n; i++)
+        kc_result_clear(&k->r[i]);
+    free(k->r);
+    free(k->seen);
+}
+
+static const struct kc_sink_ops keep_ops = {
+    .write = keep_write,
+    .checkpoint = keep_checkpoint,
+    .free = keep_free,
+};
+
+static void keep_init(struct keep_sink *k, size_t n)
+{
+    memset(k, 0, sizeof(*k));
+    k->base.ops = &keep_ops;
+    k->n = n;
+    k->r = calloc(n, sizeof(*k->r));
+    k->seen = calloc(n, sizeof(*k->seen));
+}
+
+static void target_v4(struct kc_target *t, const char *ip, uint16_t port)
+{
+    memset(t, 0, sizeof(*t));
+    kc_addr_parse(ip, &t->addr);
+    t->port = port;
+}
+
+/* A port on 127.0.0.1 with nothing listening. */
+static uint16_t closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(sin);
+    bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+    getsockname(fd, (struct sockaddr *)&sin, &len);
+    close(fd);
+    return ntohs(sin.sin_port);
+}
+
+static void scan(struct kc_target *t, size_t n, struct kc_scanner_config *cfg,
+                 struct keep_sink *k)
+{
+    struct array_source a = {.t = t, .n = n};
+    struct kc_scan_source src = {.next = src_next, .position = src_pos,
+                                 .ctx = &a};
+    struct kc_scanner *sc = NULL;
+    struct kc_error err = {0};
+    keep_init(k, n);
+    assert_int_equal(kc_scanner_new(cfg, &src, &k->base, &sc, &err), 0);
+    assert_int_equal(kc_scanner_run(sc), 0);
+    struct kc_checkpoint cp;
+    assert_int_equal(kc_scanner_checkpoint(sc, &cp), 0);
+    assert_int_equal(cp.next_dispatch, n);
+    assert_int_equal(cp.low_uncommitted, n);
+    struct kc_scanner_stats st;
+    kc_scanner_stats(sc, &st);
+    assert_int_equal(st.completed, n);
+    assert_int_equal(st.inflight, 0);
+    kc_scanner_free(sc);
+    assert_int_equal(k->writes, n);
+}
+
+/* ---- one target per behaviour: outcome, phase, probes ---- */
+struct case_ {
+    const char *name;
+    int behaviour;            /* enum ts_behaviour, -1 = refused port */
+    enum kc_outcome outcome;
+    enum kc_phase phase;
+    size_t n_probes;          /* probes sent */
+    size_t answered;
+    int first_status;
+    const char *tls_version;  /* NULL: don't check */
+};
+
+static const struct case_ cases[] = {
+    {"k8s", TS_K8S, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200, "TLSv1.3"},
+    {"refused", -1, KC_OUTCOME_REFUSED, KC_PHASE_NONE, 0, 0, 0, NULL},
+    {"garbage", TS_GARBAGE, KC_OUTCOME_TLS_ERROR, KC_PHASE_NONE, 0, 0, 0, NULL},
+    {"silent", TS_SILENT, KC_OUTCOME_TIMEOUT, KC_PHASE_TLS, 0, 0, 0, NULL},
+    {"tls-silent", TS_TLS_SILENT, KC_OUTCOME_TIMEOUT, KC_PHASE_RESPONSE, 1, 0,
+     0, NULL},
+    {"huge-header", TS_HUGE_HEADER, KC_OUTCOME_TOO_LARGE, KC_PHASE_NONE, 1, 0,
+     0, NULL},
+    {"malformed", TS_MALFORMED, KC_OUTCOME_PROTOCOL_ERROR, KC_PHASE_NONE, 1, 0,
+     0, NULL},
+    {"close-after-tls", TS_CLOSE_AFTER_TLS, KC_OUTCOME_CLOSED, KC_PHASE_NONE,
+     1, 0, 0, NULL},
+    {"chunked-then-close", TS_CHUNKED_CLOSE, KC_OUTCOME_OK, KC_PHASE_NONE, 2, 2,
+     200, NULL},
+    {"100-continue", TS_CONTINUE, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200,
+     NULL},
+    {"tls1.0", TS_TLS10, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200, "TLSv1"},
+    {"eof-after-hello", TS_EOF_HELLO, KC_OUTCOME_TLS_ERROR, KC_PHASE_NONE, 0,
+     0, 0, NULL},
+    {"rst-after-hello", TS_RST_HELLO, KC_OUTCOME_CLOSED, KC_PHASE_NONE, 0, 0,
+     0, NULL},
+};
+
+static void check_case(const struct case_ *c, const struct kc_result *r)
+{
+    size_t answered = 0;
+    for (size_t i = 0; i < r->n_probes; i++)
+        answered += r->probes[i].answered;
+    if (r->outcome != c->outcome || r->phase != c->phase ||
+        r->n_probes != c->n_probes || answered != c->answered)
+        print_error("case %s: outcome %s phase %s probes %zu answered %zu "
+                    "(%s)\n", c->name, kc_outcome_str(r->outcome),
+                    kc_phase_str(r->phase), r->n_probes, answered, r->detail);
+    assert_int_equal(r->outcome, c->outcome);
+    assert_int_equal(r->phase, c->phase);
+    assert_int_equal(r->n_probes, c->n_probes);
+    assert_int_equal(answered, c->answered);
+    if (c->first_status)
+        assert_int_equal(r->probes[0].status, c->first_status);
+    if (c->tls_version)
+        assert_string_equal(r->tls_version, c->tls_version);
+}
+
+static void test_behaviours(void **state)
+{
+    size_t n = KC_ARRAY_LEN(cases);
+    struct test_server *srv[KC_ARRAY_LEN(cases)] = {0};
+    struct kc_target t[KC_ARRAY_LEN(cases)];
+    for (size_t i = 0; i < n; i++) {
+        uint16_t port = 0;
+        if (cases[i].behaviour >= 0) {
+            srv[i] = test_server_start(cases[i].behaviour, &port);
+            assert_non_null(srv[i]);
+        } else {
+            port = closed_port();
+        }
+        target_v4(&t[i], "127.0.0.1", port);
+    }
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.timeout_ms = 1500;
+    cfg.tls_timeout_ms = 600;
+    cfg.response_timeout_ms = 600;
+    cfg.threads = 2;
+    struct keep_sink k;
+    scan(t, n, &cfg, &k);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(k.seen[i]);
+        check_case(&cases[i], &k.r[i]);
+    }
+    /* What the k8s server presented is recorded. */
+    const struct kc_result *r = &k.r[0];
+    assert_true(r->cert.present);
+    assert_string_equal(r->cert.subject_cn.data, "kube-apiserver");
+    assert_string_equal(r->cert.key_type, "ec");
+    assert_int_equal(r->cert.key_bits, 256);
+    assert_int_equal(strlen(r->cert.sha256), 64);
+    assert_string_equal(r->alpn, "");
+    assert_true(r->probes[0].has_audit_id);
+    assert_non_null(strstr(r->probes[0].body.data, "v1.29.1"));
+    assert_string_equal(r->probes[0].content_type.data, "application/json");
+    assert_int_equal(r->probes[1].status, 401);
+    assert_int_equal(r->probes[5].id, KC_PROBE_API);
+    assert_int_equal(k.r[10].cert.key_bits, 2048);
+    keep_free(&k.base);
+    for (size_t i = 0; i < n; i++)
+        if (srv[i] != NULL)
+            test_server_stop(srv[i]);
+}
+
+/* The classifier's early stop ends the sequence after /version. */
+static bool stop_after_version(const struct kc_result *r)
+{
+    return false;
+}
+
+static int mark_classified(struct kc_result *r)
+{
+    r->is_kubernetes = r->outcome == KC_OUTCOME_OK;
+    r->classifier_version = "test";
+    return 0;
+}
+
+static void test_early_stop_and_classify(void **state)
+{
+    uint16_t port;
+    struct test_server *s = test_server_start(TS_K8S, &port);
+    struct kc_target t[1];
+    target_v4(&t[0], "127.0.0.1", port);
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.classifier.should_continue = stop_after_version;
+    cfg.classifier.classify = mark_classified;
+    cfg.threads = 1;
+    struct keep_sink k;
+    scan(t, 1, &cfg, &k);
+    assert_int_equal(k.r[0].n_probes, 1);
+    assert_int_equal(k.r[0].is_kubernetes, 1);
+    assert_string_equal(k.r[0].classifier_version, "test");
+    keep_free(&k.base);
+    test_server_stop(s);
+}
+
+/* Many targets on a few servers at several concurrencies and threads:
+ * every index exactly once, all ok. */
+static void test_many(void **state)
+{
+    enum { N = 300, SERVERS = 3 };
+    static const uint32_t conc[] = {1, 50, 1000};
+    uint16_t ports[SERVERS];
+    struct test_server *s[SERVERS];
+    for (int i = 0; i < SERVERS; i++)
+        s[i] = test_server_start(TS_K8S, &ports[i]);
+    struct kc_target *t = calloc(N, sizeof(*t));
+    for (size_t ci = 0; ci < KC_ARRAY_LEN(conc); ci++) {
+        size_t n = conc[ci] == 1 ? 30 : N;
+        for (size_t i = 0; i < n; i++)
+            target_v4(&t[i], "127.0.0.1", ports[i % SERVERS]);
+        struct kc_scanner_config cfg;
+        kc_scanner_config_init(&cfg);
+        cfg.concurrency = conc[ci];
+        cfg.rate = 0;
+        cfg.threads = 2;
+        cfg.probes = KC_PROBES_VERSION;
+        struct keep_sink k;
+        scan(t, n, &cfg, &k);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(k.r[i].outcome, KC_OUTCOME_OK);
+            assert_int_equal(k.r[i].n_probes, 1);
+            assert_int_equal(k.r[i].port, ports[i % SERVERS]);
+        }
+        keep_free(&k.base);
+    }
+    free(t);
+    for (int i = 0; i < SERVERS; i++)
+        test_server_stop(s[i]);
+}
+
+/* Hostnames: resolved, then checked against the blocklist. */
+static bool block_all(void *ctx, const struct kc_addr *a)
+{
+    return true;
+}
+
+static void test_hostnames(void **state)
+{
+    uint16_t port;
+    struct test_server *s = test_server_start(TS_K8S, &port);
+    struct kc_target t[3];
+    memset(t, 0, sizeof(t));
+    kc_strlcpy(t[0].host, "localhost", sizeof(t[0].host));
+    t[0].port = port;
+    kc_strlcpy(t[1].host, "no-such-host.invalid", sizeof(t[1].host));
+    t[1].port = port;
+    kc_strlcpy(t[2].host, "localhost", sizeof(t[2].host));
+    t[2].port = port;
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.threads = 1;
+    cfg.probes = KC_PROBES_VERSION;
+    cfg.timeout_ms = 3000;
+    struct keep_sink k;
+    scan(t, 2, &cfg, &k);
+    assert_int_equal(k.r[0].outcome, KC_OUTCOME_OK);
+    assert_string_equal(k.r[0].sni, "localhost");
+    assert_int_equal(k.r[1].outcome, KC_OUTCOME_DNS_ERROR);
+    keep_free(&k.base);
+
+    struct array_source a = {.t = &t[2], .n = 1};
+    struct kc_scan_source src = {.next = src_next, .position = src_pos,
+                                 .blocked = block_all, .ctx = &a};
+    struct kc_scanner *sc;
+    keep_init(&k, 1);
+    assert_int_equal(kc_scanner_new(&cfg, &src, &k.base, &sc, NULL), 0);
+    assert_int_equal(kc_scanner_run(sc), 0);
+    kc_scanner_free(sc);
+    assert_int_equal(k.r[0].outcome, KC_OUTCOME_BLOCKED);
+    keep_free(&k.base);
+    test_server_stop(s);
+}
+
+/* Graceful stop: no new targets, in-flight finish, and the checkpoint
+ * covers exactly what was written. */
+static void test_stop(void **state)
+{
+    enum { N = 200 };
+    uint16_t port;
+    struct test_server *s = test_server_start(TS_K8S, &port);
+    struct kc_target t[N];
+    for (size_t i = 0; i < N; i++)
+        target_v4(&t[i], "127.0.0.1", port);
+    struct array_source a = {.t = t, .n = N};
+    struct kc_scan_source src = {.next = src_next, .position = src_pos,
+                                 .ctx = &a};
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.rate = 100; /* slow, so the stop lands mid-scan */
+    cfg.threads = 2;
+    cfg.probes = KC_PROBES_VERSION;
+    struct keep_sink k;
+    keep_init(&k, N);
+    struct kc_scanner *sc;
+    assert_int_equal(kc_scanner_new(&cfg, &src, &k.base, &sc, NULL), 0);
+    assert_int_equal(kc_scanner_start(sc), 0);
+    usleep(300000);
+    kc_scanner_stop(sc);
+    assert_int_equal(kc_scanner_join(sc), 0);
+    assert_true(kc_scanner_done(sc));
+    assert_true(kc_scanner_stopped(sc));
+    struct kc_checkpoint cp;
+    assert_int_equal(kc_scanner_checkpoint(sc, &cp), 0);
+    kc_scanner_free(sc);
+    assert_true(k.writes > 0 && k.writes < N);
+    assert_true(cp.low_uncommitted <= cp.next_dispatch);
+    for (uint64_t i = 0; i < cp.low_uncommitted; i++)
+        assert_true(k.seen[i]);
+    assert_int_equal(k.checkpoints, 1);
+    keep_free(&k.base);
+    test_server_stop(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_behaviours),
+        cmocka_unit_test(test_early_stop_and_classify),
+        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_hostnames),
+        cmocka_unit_test(test_stop),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,31 @@
+/* test_server.h - small blocking TLS servers on 127.0.0.1 with scripted
+ * misbehaviour, one thread per connection, for the scanner tests. */
+#ifndef KC_TEST_SERVER_H
+#define KC_TEST_SERVER_H
+
+#include <stdint.h>
+
+enum ts_behaviour {
+    TS_K8S = 0,        /* /version JSON, others 401 JSON, keep-alive */
+    TS_GARBAGE,        /* not TLS at all */
+    TS_SILENT,         /* accepts, says nothing */
+    TS_TLS_SILENT,     /* handshake, then never answers */
+    TS_HUGE_HEADER,    /* 80 KiB of headers */
+    TS_MALFORMED,      /* not HTTP */
+    TS_CLOSE_AFTER_TLS,/* handshake, then close */
+    TS_CHUNKED_CLOSE,  /* /version chunked; then a close-delimited answer */
+    TS_CONTINUE,       /* 100 Continue before each answer */
+    TS_TLS10,          /* only TLS 1.0, SHA-1 era settings */
+    TS_EOF_HELLO,      /* reads the ClientHello, then closes cleanly */
+    TS_RST_HELLO,      /* reads the ClientHello, then resets */
+};
+
+struct test_server;
+
+/* Listens on 127.0.0.1:0; *port gets the port. Returns NULL on failure. */
+struct test_server *test_server_start(enum ts_behaviour b, uint16_t *port);
+/* Connections served so far. */
+unsigned test_server_accepted(struct test_server *s);
+void test_server_stop(struct test_server *s);
+
+#endif

@@ -1,0 +1,195 @@
+/* Tests scanner/tls.c with no sockets: our client engine wired back to
+ * back with an in-process OpenSSL server over memory BIOs. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "scanner-private.h"
+
+struct server {
+    SSL_CTX *ctx;
+    SSL *ssl;
+    BIO *in, *out;
+};
+
+static X509 *make_cert(EVP_PKEY *key, const char *cn)
+{
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_NAME *n = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+                               (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, n);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(
+        NULL, &v3, NID_subject_alt_name,
+        "DNS:kubernetes,DNS:kubernetes.default,IP:10.96.0.1,IP:127.0.0.1");
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    X509_sign(x, key, EVP_sha256());
+    return x;
+}
+
+static void server_init(struct server *s, int max_version, bool rsa)
+{
+    s->ctx = SSL_CTX_new(TLS_server_method());
+    EVP_PKEY *key = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+    X509 *cert = make_cert(key, "kube-apiserver");
+    assert_int_equal(SSL_CTX_use_certificate(s->ctx, cert), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(s->ctx, key), 1);
+    SSL_CTX_set_security_level(s->ctx, 0);
+    SSL_CTX_set_cipher_list(s->ctx, "ALL:@SECLEVEL=0");
+    SSL_CTX_set_min_proto_version(s->ctx, TLS1_VERSION);
+    if (max_version)
+        SSL_CTX_set_max_proto_version(s->ctx, max_version);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    s->ssl = SSL_new(s->ctx);
+    s->in = BIO_new(BIO_s_mem());
+    s->out = BIO_new(BIO_s_mem());
+    BIO_set_mem_eof_return(s->in, -1);
+    BIO_set_mem_eof_return(s->out, -1);
+    SSL_set_bio(s->ssl, s->in, s->out);
+    SSL_set_accept_state(s->ssl);
+}
+
+static void server_free(struct server *s)
+{
+    SSL_free(s->ssl);
+    SSL_CTX_free(s->ctx);
+}
+
+/* Moves bytes both ways until the client's handshake ends. */
+static enum kc_tls_status pump(struct kc_tls *c, struct server *s)
+{
+    char buf[32768];
+    enum kc_tls_status st = KC_TLS_WANT_IO;
+    for (int round = 0; round < 20 && st == KC_TLS_WANT_IO; round++) {
+        st = kc_tls_handshake(c);
+        size_t n;
+        while ((n = kc_tls_drain(c, buf, sizeof(buf))) > 0)
+            BIO_write(s->in, buf, (int)n);
+        SSL_do_handshake(s->ssl);
+        int m;
+        while ((m = BIO_read(s->out, buf, sizeof(buf))) > 0)
+            assert_int_equal(kc_tls_feed(c, buf, (size_t)m), 0);
+    }
+    return st;
+}
+
+struct tls_case {
+    const char *name;
+    int max_version;
+    bool rsa;
+    const char *version;
+    const char *key_type;
+    uint32_t bits;
+};
+
+static const struct tls_case cases[] = {
+    {"tls1.3 ec", 0, false, "TLSv1.3", "ec", 256},
+    {"tls1.2 rsa", TLS1_2_VERSION, true, "TLSv1.2", "rsa", 2048},
+    {"tls1.0 rsa (legacy server)", TLS1_VERSION, true, "TLSv1", "rsa", 2048},
+};
+
+static void test_handshakes(void **state)
+{
+    SSL_CTX *ctx = kc_tls_ctx_new();
+    assert_non_null(ctx);
+    for (size_t i = 0; i < KC_ARRAY_LEN(cases); i++) {
+        const struct tls_case *tc = &cases[i];
+        struct server s;
+        struct kc_tls c;
+        struct kc_result r;
+        server_init(&s, tc->max_version, tc->rsa);
+        assert_int_equal(kc_tls_init(&c, ctx, "example.test"), 0);
+        enum kc_tls_status st = pump(&c, &s);
+        if (st != KC_TLS_DONE)
+            print_error("%s: %d %s\n", tc->name, st, c.err);
+        assert_int_equal(st, KC_TLS_DONE);
+        kc_result_init(&r);
+        kc_tls_record(&c, &r);
+        assert_string_equal(r.tls_version, tc->version);
+        assert_true(r.cert.present);
+        assert_string_equal(r.cert.subject_cn.data, "kube-apiserver");
+        assert_string_equal(r.cert.issuer_cn.data, "kube-apiserver");
+        assert_string_equal(r.cert.key_type, tc->key_type);
+        assert_int_equal(r.cert.key_bits, tc->bits);
+        assert_int_equal(r.cert.san_count, 4);
+        assert_string_equal(r.cert.sans.data,
+                            "DNS:kubernetes\nDNS:kubernetes.default\n"
+                            "IP:10.96.0.1\nIP:127.0.0.1");
+        assert_int_equal(strlen(r.cert.sha256), 64);
+        assert_true(r.cert.not_after - r.cert.not_before == 3600);
+        assert_true(r.cert.der.len > 100);
+        assert_int_equal(r.cert.chain_len, 1);
+
+        /* Application data both ways. */
+        assert_int_equal(kc_tls_write(&c, "ping", 4), 0);
+        char buf[16384];
+        size_t n = kc_tls_drain(&c, buf, sizeof(buf));
+        BIO_write(s.in, buf, (int)n);
+        char got[8] = {0};
+        assert_int_equal(SSL_read(s.ssl, got, sizeof(got)), 4);
+        assert_string_equal(got, "ping");
+        SSL_write(s.ssl, "pong", 4);
+        int m = BIO_read(s.out, buf, sizeof(buf));
+        assert_int_equal(kc_tls_feed(&c, buf, (size_t)m), 0);
+        size_t plain = 0;
+        char out[64];
+        kc_tls_read(&c, out, sizeof(out), &plain);
+        assert_int_equal(plain, 4);
+        assert_memory_equal(out, "pong", 4);
+
+        kc_result_clear(&r);
+        kc_tls_free(&c);
+        server_free(&s);
+    }
+    SSL_CTX_free(ctx);
+}
+
+static void test_garbage_and_ceiling(void **state)
+{
+    SSL_CTX *ctx = kc_tls_ctx_new();
+    struct kc_tls c;
+    char buf[4096];
+    assert_int_equal(kc_tls_init(&c, ctx, NULL), 0);
+    assert_int_equal(kc_tls_handshake(&c), KC_TLS_WANT_IO);
+    assert_true(kc_tls_drain(&c, buf, sizeof(buf)) > 0);
+    const char junk[] = "HTTP/1.0 400 Bad Request\r\n\r\nno TLS here\r\n";
+    assert_int_equal(kc_tls_feed(&c, junk, sizeof(junk) - 1), 0);
+    assert_int_equal(kc_tls_handshake(&c), KC_TLS_FAILED);
+    assert_true(strlen(c.err) > 0);
+    kc_tls_free(&c);
+
+    /* More unprocessed ciphertext than the cap is refused. */
+    assert_int_equal(kc_tls_init(&c, ctx, NULL), 0);
+    static char big[KC_TLS_MAX_PENDING];
+    assert_int_equal(kc_tls_feed(&c, big, sizeof(big) - 10), 0);
+    assert_int_equal(kc_tls_feed(&c, big, 100), -ENOBUFS);
+    kc_tls_free(&c);
+    SSL_CTX_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handshakes),
+        cmocka_unit_test(test_garbage_and_ceiling),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
