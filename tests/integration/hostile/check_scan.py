@@ -6,7 +6,7 @@ Asserts, for the whole suite (tests/hostile/manifest.csv):
   - it ends within its deadline: timeout + margin (the targets are scanned
     concurrently, each bounded by one whole-target deadline), and so does
     every target (started_at/finished_at, where stored);
-  - its peak RSS stays under --rss-mib (64 MiB, 256 MiB for an ASan build);
+  - its peak RSS stays under --rss-mib (96 MiB, 256 MiB for an ASan build);
   - per target: a stored result whose outcome (and phase, for timeouts) the
     manifest allows, and where the manifest names them, the exact gitVersion
     bytes (or NULL);
@@ -109,7 +109,7 @@ def main():
     ap.add_argument("--margin", type=float, default=float(os.environ.get(
         "HOSTILE_MARGIN_S", "3")))
     ap.add_argument("--rss-mib", type=float, default=os.environ.get(
-        "HOSTILE_RSS_MIB"), help="default 64, 256 for a sanitizer build")
+        "HOSTILE_RSS_MIB"), help="default 96, 256 for a sanitizer build")
     ap.add_argument("--concurrency", type=int, default=128)
     ap.add_argument("--expect-fail", metavar="NAME",
                     help="succeed only if exactly this target fails "
@@ -119,10 +119,11 @@ def main():
     args = ap.parse_args()
 
     if args.rss_mib is None:
-        # Measured: ~25 MiB plain, 80-140 MiB under ASan. What the server
+        # Measured: 24-53 MiB plain (more when the box is loaded and
+        # buffers fill at once), 80-140 MiB under ASan. What the server
         # streams past a ceiling is capped (2 MiB each), so the bound is
         # kept near what a bounded scanner needs, not what the box has.
-        args.rss_mib = 256.0 if sanitized(args.kcensus) else 64.0
+        args.rss_mib = 256.0 if sanitized(args.kcensus) else 96.0
     xfail = load_xfail(args.xfail)
     failures, notes, durations = [], [], []
     with scanrun.workdir() as wd:
