@@ -56,5 +56,10 @@ SELECT coalesce(vendor, '-') AS vendor, count(*) AS endpoints,
        count(DISTINCT CAST(git_version AS TEXT)) AS versions
   FROM results WHERE is_kubernetes = 1 GROUP BY 1 ORDER BY 2 DESC;"
 echo
+echo "demo: kcensus report --by minor"
+"$kcensus" report -d census.db --by minor || echo "demo: (report failed)"
+"$kcensus" report -d census.db --html "$out/report.html" >/dev/null 2>&1 &&
+    echo "demo: full report in $out/report.html"
+echo
 echo "demo: stored results against the fleet's truth ($out/truth.csv):"
 python3 tests/integration/scanner/compare_truth.py census.db "$out/truth.csv" | tail -5

@@ -20,8 +20,18 @@ TOOLS=${TOOLS:-"kcensus-default kcensus-version min-c go-version go-default pyth
 work=$(mktemp -d)
 trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
 
-# Baseline builds (Go from Debian's golang-go).
-(cd bench/scanner/go && GOFLAGS=-mod=mod GOCACHE="$work/gocache" go build -o "$work/bench-go" .)
+# Baseline tools (Debian: golang-go, curl, time, util-linux); not in
+# scripts/deps so that `make check` does not pull a Go toolchain.
+for need in /usr/bin/time taskset sqlite3; do
+    command -v $need >/dev/null || { echo "bench: $need missing" >&2; exit 1; }
+done
+if command -v go >/dev/null; then
+    (cd bench/scanner/go && GOFLAGS=-mod=mod GOCACHE="$work/gocache" go build -o "$work/bench-go" .)
+else
+    echo "bench: golang-go not installed (apt-get install golang-go): no Go baseline" >&2
+    TOOLS=$(echo "$TOOLS" | tr ' ' '\n' | grep -v '^go-' | tr '\n' ' ')
+fi
+command -v curl >/dev/null || TOOLS=$(echo "$TOOLS" | tr ' ' '\n' | grep -v '^curl' | tr '\n' ' ')
 
 taskset -c 1 "$build/tests/fleet/kcensus-fleet" --spec "$SPEC" --netns-wildcard \
     --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &

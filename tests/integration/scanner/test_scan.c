@@ -388,6 +388,53 @@ static void test_stop(void **state)
     test_server_stop(s);
 }
 
+/* --retries: a refused target is tried again, and the record says so. */
+static void test_retries(void **state)
+{
+    struct kc_target t[1];
+    target_v4(&t[0], "127.0.0.1", closed_port());
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.retries = 2;
+    cfg.threads = 1;
+    struct keep_sink k;
+    scan(t, 1, &cfg, &k);
+    assert_int_equal(k.r[0].outcome, KC_OUTCOME_REFUSED);
+    assert_int_equal(k.r[0].attempts, 3);
+    keep_free(&k.base);
+}
+
+/* --per-host: at most N connections to one address at a time (the server
+ * may see one more while a closed session is still winding down). */
+static void test_per_host(void **state)
+{
+    enum { N = 16 };
+    static const uint32_t caps[] = {0, 2};
+    unsigned seen[2];
+    for (size_t i = 0; i < KC_ARRAY_LEN(caps); i++) {
+        uint16_t port;
+        struct test_server *s = test_server_start(TS_K8S, &port);
+        struct kc_target t[N];
+        for (size_t j = 0; j < N; j++)
+            target_v4(&t[j], "127.0.0.1", port);
+        struct kc_scanner_config cfg;
+        kc_scanner_config_init(&cfg);
+        cfg.threads = 1;
+        cfg.rate = 0;
+        cfg.per_host = caps[i];
+        struct keep_sink k;
+        scan(t, N, &cfg, &k);
+        for (size_t j = 0; j < N; j++)
+            assert_int_equal(k.r[j].outcome, KC_OUTCOME_OK);
+        keep_free(&k.base);
+        seen[i] = test_server_max_live(s);
+        test_server_stop(s);
+    }
+    print_message("max sessions: uncapped %u, cap 2: %u\n", seen[0], seen[1]);
+    assert_true(seen[0] >= 5);  /* uncapped: many at once */
+    assert_true(seen[1] <= 3);  /* capped at 2 (+1 winding down) */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +443,8 @@ int main(void)
         cmocka_unit_test(test_many),
         cmocka_unit_test(test_hostnames),
         cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_per_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@ struct test_server {
     atomic_bool stop;
     atomic_uint accepted;
     atomic_uint live; /* sessions still running */
+    atomic_uint max_live;
 };
 
 struct session {
@@ -213,7 +214,11 @@ static void *accept_main(void *arg)
         if (fd < 0)
             continue;
         atomic_fetch_add(&s->accepted, 1);
-        atomic_fetch_add(&s->live, 1);
+        unsigned now = atomic_fetch_add(&s->live, 1) + 1;
+        unsigned seen = atomic_load(&s->max_live);
+        while (now > seen &&
+               !atomic_compare_exchange_weak(&s->max_live, &seen, now))
+            ;
         struct session *ss = malloc(sizeof(*ss));
         ss->s = s;
         ss->fd = fd;
@@ -246,6 +251,11 @@ struct test_server *test_server_start(enum ts_behaviour b, uint16_t *port)
     *port = ntohs(sin.sin_port);
     pthread_create(&s->thread, NULL, accept_main, s);
     return s;
+}
+
+unsigned test_server_max_live(struct test_server *s)
+{
+    return atomic_load(&s->max_live);
 }
 
 unsigned test_server_accepted(struct test_server *s)

@@ -24,6 +24,8 @@ struct test_server;
 
 /* Listens on 127.0.0.1:0; *port gets the port. Returns NULL on failure. */
 struct test_server *test_server_start(enum ts_behaviour b, uint16_t *port);
+/* Most sessions open at once so far. */
+unsigned test_server_max_live(struct test_server *s);
 /* Connections served so far. */
 unsigned test_server_accepted(struct test_server *s);
 void test_server_stop(struct test_server *s);
