@@ -79,6 +79,7 @@ static int add_group(void *ctx, const struct kc_report_group *g)
         .posture = g->posture,         .port = g->port,
         .country = g->country,         .asn = g->asn,
         .as_org = g->as_org,           .weight = g->weight,
+        .git_version_len = g->git_version_len,
     };
     return kc_report_add(ctx, &row);
 }
