@@ -254,6 +254,12 @@ int kc_report_chart(const struct kc_report *r, enum kc_chart c,
 int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
                    struct kc_buf *out, struct kc_error *err);
 
+/* Releases the font caches cairo's text fills process-wide (cairo's
+ * static data, then fontconfig's: FcFini), so a leak checker sees none at
+ * exit. Call once at the end, after every chart and page is written: no
+ * cairo object may be alive, and no thread may be drawing. */
+void kc_report_graphics_release(void);
+
 /* One self-contained page: headline figures, charts as
  * <img src="data:image/svg+xml;base64,..."> (no network, no glyph-id
  * clashes between SVGs), every table; trend may be NULL (its chart and
