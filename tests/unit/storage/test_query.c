@@ -126,9 +126,11 @@ static const struct {
     const char *bytes;
     size_t len;
 } nul_versions[] = {
-    {"v1.29.3\0\x1b[2Jevil", 19},
-    {"v1.29.3", 7},
-    {"\0", 1},
+#define BYTES(lit) lit, sizeof(lit) - 1
+    {BYTES("v1.29.3\0\x1b[2Jevil")},
+    {BYTES("v1.29.3")},
+    {BYTES("\0")},
+#undef BYTES
 };
 
 static void test_report_groups_nul(void **state)
