@@ -79,6 +79,7 @@ static int add_group(void *ctx, const struct kc_report_group *g)
         .posture = g->posture,         .port = g->port,
         .country = g->country,         .asn = g->asn,
         .as_org = g->as_org,           .weight = g->weight,
+        .git_version_len = g->git_version_len,
     };
     return kc_report_add(ctx, &row);
 }
@@ -558,6 +559,10 @@ static int report_main(const struct cli_command *cmd, int argc, char **argv)
     kc_trend_free(run.trend);
     kc_releases_free(run.rel);
     kc_store_close(run.store);
+    /* Charts drawn: every cairo object is gone (and the reading threads
+     * joined), so cairo's and fontconfig's process-wide caches can go. */
+    if (o.html || o.out_dir)
+        kc_report_graphics_release();
     if (rc < 0)
         return cli_fail(cmd, "%s", run.err.msg[0] ? run.err.msg
                                                   : strerror(-rc));

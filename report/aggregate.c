@@ -310,9 +310,20 @@ static int dim_add(struct dim *d, const void *key, size_t klen,
     return 0;
 }
 
+/* Bytes of a field: n when given (the string may hold NUL bytes), else up
+ * to its NUL; bounded either way. */
+static size_t field_len(const char *s, size_t n)
+{
+    if (s == NULL)
+        return 0;
+    if (n == 0)
+        return strnlen(s, 4 * KC_MAX_FIELD);
+    return n < 4 * KC_MAX_FIELD ? n : 4 * KC_MAX_FIELD;
+}
+
 static size_t str_len(const char *s)
 {
-    return s ? strnlen(s, 4 * KC_MAX_FIELD) : 0;
+    return field_len(s, 0);
 }
 
 /* Key: a fixed binary prefix, then a string. */
@@ -325,11 +336,11 @@ static int prefixed(struct kc_buf *b, const void *pre, size_t pn,
     return kc_buf_append(b, s ? s : "", str_len(s)) < 0 ? -ENOMEM : 0;
 }
 
-/* Appends a length-prefixed string to key (room checked by the caller:
- * lengths are bounded by str_len). */
-static size_t put_str(char *key, size_t o, const char *s)
+/* Appends a length-prefixed string of sn bytes (0: up to its NUL) to key
+ * (room checked by the caller: lengths are bounded by field_len). */
+static size_t put_str(char *key, size_t o, const char *s, size_t sn)
 {
-    uint16_t n = (uint16_t)str_len(s);
+    uint16_t n = (uint16_t)field_len(s, sn);
     memcpy(key + o, &n, sizeof(n));
     if (n)
         memcpy(key + o + sizeof(n), s, n);
@@ -351,9 +362,9 @@ int kc_report_add(struct kc_report *r, const struct kc_report_row *w)
     if (w->major < 0 || w->minor < 0)
         mm[0] = mm[1] = -1; /* half a version is no version */
     memcpy(key, mm, sizeof(mm));
-    o = put_str(key, sizeof(mm), w->git_version);
-    o = put_str(key, o, w->vendor);
-    o = put_str(key, o, w->posture);
+    o = put_str(key, sizeof(mm), w->git_version, w->git_version_len);
+    o = put_str(key, o, w->vendor, 0);
+    o = put_str(key, o, w->posture, 0);
     rc = dim_add(&d[DIM_VVP], key, o, wt, &id);
     if (rc == 0)
         rc = dim_add(&d[DIM_PORT], &port, sizeof(port), wt, &id);
@@ -362,7 +373,7 @@ int kc_report_add(struct kc_report *r, const struct kc_report_row *w)
                      str_len(w->country), wt, &id);
     if (rc == 0) {
         memcpy(key, &w->asn, sizeof(w->asn));
-        o = put_str(key, sizeof(w->asn), w->as_org);
+        o = put_str(key, sizeof(w->asn), w->as_org, 0);
         rc = dim_add(&d[DIM_ASN], key, o, wt, &id);
     }
     return rc;
@@ -428,22 +439,39 @@ static int expand_vvp(struct kc_report *r, uint32_t i)
     return rc;
 }
 
-/* Adds weight to (key, key2) of one aggregation. */
-static int agg_add(struct agg *a, const char *key, const char *key2,
-                   enum kc_eol eol, uint64_t weight)
+/* A copy of n bytes (which may hold NUL bytes) with a NUL after them. */
+static char *dup_bytes(const char *s, size_t n)
 {
-    char buf[2 * (4 * KC_MAX_FIELD) + 2];
-    size_t k1 = strnlen(key, 4 * KC_MAX_FIELD);
-    size_t k2 = key2 ? strnlen(key2, 4 * KC_MAX_FIELD) : 0;
+    char *d = malloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* Adds weight to (key, key2) of one aggregation: k1 and k2 bytes, which
+ * may hold NUL bytes (the map key is length-prefixed, not NUL-joined). */
+static int agg_add(struct agg *a, const char *key, size_t k1,
+                   const char *key2, size_t k2, enum kc_eol eol,
+                   uint64_t weight)
+{
+    char buf[sizeof(uint16_t) + 2 * (4 * KC_MAX_FIELD)];
+    uint16_t n1;
     size_t idx;
     bool added;
     int rc;
 
-    memcpy(buf, key, k1);
-    buf[k1] = '\0';
+    if (k1 > 4 * KC_MAX_FIELD)
+        k1 = 4 * KC_MAX_FIELD;
+    if (key2 == NULL || k2 > 4 * KC_MAX_FIELD)
+        k2 = key2 ? 4 * KC_MAX_FIELD : 0;
+    n1 = (uint16_t)k1;
+    memcpy(buf, &n1, sizeof(n1));
+    memcpy(buf + sizeof(n1), key, k1);
     if (key2)
-        memcpy(buf + k1 + 1, key2, k2);
-    rc = map_get(&a->map, buf, k1 + 1 + k2, a->n, &idx, &added);
+        memcpy(buf + sizeof(n1) + k1, key2, k2);
+    rc = map_get(&a->map, buf, sizeof(n1) + k1 + k2, a->n, &idx, &added);
     if (rc < 0)
         return rc;
     if (added) {
@@ -458,8 +486,10 @@ static int agg_add(struct agg *a, const char *key, const char *key2,
         }
         e = &a->v[a->n];
         memset(e, 0, sizeof(*e));
-        e->key = strndup(key, k1);
-        e->key2 = key2 ? strndup(key2, k2) : NULL;
+        e->key = dup_bytes(key, k1);
+        e->key2 = key2 ? dup_bytes(key2, k2) : NULL;
+        e->key_len = k1;
+        e->key2_len = k2;
         e->eol = eol;
         if (e->key == NULL || (key2 && e->key2 == NULL)) {
             free((char *)e->key);
@@ -472,15 +502,17 @@ static int agg_add(struct agg *a, const char *key, const char *key2,
     return 0;
 }
 
-/* A dimension's key as a NUL-terminated string (after skip bytes). */
-static void key_text(const struct dim *d, uint32_t id, size_t skip,
-                     char *out, size_t size)
+/* A dimension's key (after skip bytes) copied to out, NUL-terminated;
+ * returns its length (it may hold NUL bytes itself). */
+static size_t key_text(const struct dim *d, uint32_t id, size_t skip,
+                       char *out, size_t size)
 {
     size_t n = d->klens[id] - skip;
     if (n >= size)
         n = size - 1;
     memcpy(out, d->keys[id] + skip, n);
     out[n] = '\0';
+    return n;
 }
 
 /* "1.26" and the EOL status of a version id. */
@@ -507,12 +539,15 @@ static int fold_versions(struct kc_report *r, char *text)
         uint64_t w = d->count[i];
         r->total += w;
         r->eol[eol] += w;
-        key_text(d, i, 2 * sizeof(int32_t), text, TEXT_MAX);
-        rc = agg_add(&r->aggs[KC_AGG_MINOR], minor, NULL, eol, w);
+        size_t tn = key_text(d, i, 2 * sizeof(int32_t), text, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_MINOR], minor, strlen(minor), NULL, 0,
+                     eol, w);
         if (rc == 0)
-            rc = agg_add(&r->aggs[KC_AGG_GIT_VERSION], text, NULL, eol, w);
+            rc = agg_add(&r->aggs[KC_AGG_GIT_VERSION], text, tn, NULL, 0,
+                         eol, w);
         if (rc == 0)
-            rc = agg_add(&r->aggs[KC_AGG_EOL], kc_eol_str(eol), NULL, eol, w);
+            rc = agg_add(&r->aggs[KC_AGG_EOL], kc_eol_str(eol),
+                         strlen(kc_eol_str(eol)), NULL, 0, eol, w);
     }
     return rc;
 }
@@ -524,8 +559,9 @@ static int fold_simple(struct kc_report *r, enum dim_id di, enum kc_agg a,
     const struct dim *d = &r->dims[di];
     int rc = 0;
     for (uint32_t i = 0; i < d->n && rc == 0; i++) {
-        key_text(d, i, 0, text, TEXT_MAX);
-        rc = agg_add(&r->aggs[a], text, NULL, KC_EOL_NO_VERSION, d->count[i]);
+        size_t tn = key_text(d, i, 0, text, TEXT_MAX);
+        rc = agg_add(&r->aggs[a], text, tn, NULL, 0, KC_EOL_NO_VERSION,
+                     d->count[i]);
     }
     return rc;
 }
@@ -540,8 +576,8 @@ static int fold_ports(struct kc_report *r)
         memcpy(&port, d->keys[i], sizeof(port));
         if (port > 0)
             kc_snprintf(text, sizeof(text), "%d", port);
-        rc = agg_add(&r->aggs[KC_AGG_PORT], text, NULL, KC_EOL_NO_VERSION,
-                     d->count[i]);
+        rc = agg_add(&r->aggs[KC_AGG_PORT], text, strlen(text), NULL, 0,
+                     KC_EOL_NO_VERSION, d->count[i]);
     }
     return rc;
 }
@@ -556,9 +592,10 @@ static int fold_asns(struct kc_report *r, char *text)
         memcpy(&asn, d->keys[i], sizeof(asn));
         if (asn > 0)
             kc_snprintf(num, sizeof(num), "%u", asn);
-        key_text(d, i, sizeof(asn) + sizeof(uint16_t), text, TEXT_MAX);
-        rc = agg_add(&r->aggs[KC_AGG_ASN], num, text, KC_EOL_NO_VERSION,
-                     d->count[i]);
+        size_t tn =
+            key_text(d, i, sizeof(asn) + sizeof(uint16_t), text, TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_ASN], num, strlen(num), text, tn,
+                     KC_EOL_NO_VERSION, d->count[i]);
     }
     return rc;
 }
@@ -571,9 +608,11 @@ static int fold_pairs(struct kc_report *r, char *text, char *text2)
     for (uint32_t i = 0; i < pv->n && rc == 0; i++) {
         uint32_t pair[2];
         memcpy(pair, pv->keys[i], sizeof(pair));
-        key_text(&r->dims[DIM_POSTURE], pair[0], 0, text, TEXT_MAX);
-        key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2, TEXT_MAX);
-        rc = agg_add(&r->aggs[KC_AGG_POSTURE_VENDOR], text, text2,
+        size_t t1 = key_text(&r->dims[DIM_POSTURE], pair[0], 0, text,
+                             TEXT_MAX);
+        size_t t2 = key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2,
+                             TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_POSTURE_VENDOR], text, t1, text2, t2,
                      KC_EOL_NO_VERSION, pv->count[i]);
     }
     for (uint32_t i = 0; i < vv->n && rc == 0; i++) {
@@ -582,9 +621,10 @@ static int fold_pairs(struct kc_report *r, char *text, char *text2)
         enum kc_eol eol;
         memcpy(pair, vv->keys[i], sizeof(pair));
         eol = version_of(r, pair[0], minor, sizeof(minor));
-        key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2, TEXT_MAX);
-        rc = agg_add(&r->aggs[KC_AGG_MINOR_VENDOR], minor, text2, eol,
-                     vv->count[i]);
+        size_t t2 = key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2,
+                             TEXT_MAX);
+        rc = agg_add(&r->aggs[KC_AGG_MINOR_VENDOR], minor, strlen(minor),
+                     text2, t2, eol, vv->count[i]);
     }
     return rc;
 }
@@ -615,25 +655,43 @@ static int fold_all(struct kc_report *r)
     return rc;
 }
 
-/* Comparators: empty keys (NULL) sort last everywhere. */
-static int cmp_key_version(const char *a, const char *b)
+/* Comparators: empty keys (NULL) sort last everywhere. Keys are compared
+ * with their lengths: they may hold NUL bytes. */
+static int cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
 {
-    int c = kc_version_cmp(a, b);
-    return c ? c : strcmp(a, b);
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c != 0 || an == bn)
+        return c;
+    return an < bn ? -1 : 1;
 }
 
-static int cmp_text(const char *a, const char *b)
+static int cmp_key_version(const struct kc_agg_entry *a,
+                           const struct kc_agg_entry *b)
 {
-    if (!*a || !*b)
-        return (*a == '\0') - (*b == '\0');
-    return strcmp(a, b);
+    int c = kc_version_cmp(a->key, b->key);
+    return c ? c : cmp_bytes(a->key, a->key_len, b->key, b->key_len);
+}
+
+static int cmp_text(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an == 0 || bn == 0)
+        return (an == 0) - (bn == 0);
+    return cmp_bytes(a, an, b, bn);
+}
+
+/* Second keys (both present). */
+static int cmp_key2(const struct kc_agg_entry *a, const struct kc_agg_entry *b)
+{
+    if (a->key2 == NULL || b->key2 == NULL)
+        return 0;
+    return cmp_text(a->key2, a->key2_len, b->key2, b->key2_len);
 }
 
 static int cmp_hosts_desc(const struct kc_agg_entry *a,
                           const struct kc_agg_entry *b)
 {
-    if (!*a->key != !*b->key)
-        return !*a->key ? 1 : -1;
+    if (!a->key_len != !b->key_len)
+        return !a->key_len ? 1 : -1;
     if (a->hosts != b->hosts)
         return a->hosts > b->hosts ? -1 : 1;
     return 0;
@@ -642,10 +700,8 @@ static int cmp_hosts_desc(const struct kc_agg_entry *a,
 static int cmp_version_entries(const void *pa, const void *pb)
 {
     const struct kc_agg_entry *a = pa, *b = pb;
-    int c = cmp_key_version(a->key, b->key);
-    if (c == 0 && a->key2 && b->key2)
-        c = cmp_text(a->key2, b->key2);
-    return c;
+    int c = cmp_key_version(a, b);
+    return c ? c : cmp_key2(a, b);
 }
 
 static int cmp_count_entries(const void *pa, const void *pb)
@@ -653,19 +709,15 @@ static int cmp_count_entries(const void *pa, const void *pb)
     const struct kc_agg_entry *a = pa, *b = pb;
     int c = cmp_hosts_desc(a, b);
     if (c == 0)
-        c = cmp_text(a->key, b->key);
-    if (c == 0 && a->key2 && b->key2)
-        c = cmp_text(a->key2, b->key2);
-    return c;
+        c = cmp_text(a->key, a->key_len, b->key, b->key_len);
+    return c ? c : cmp_key2(a, b);
 }
 
 static int cmp_numeric_entries(const void *pa, const void *pb)
 {
     const struct kc_agg_entry *a = pa, *b = pb;
-    int c = cmp_key_version(a->key, b->key); /* digits compare numerically */
-    if (c == 0 && a->key2 && b->key2)
-        c = cmp_text(a->key2, b->key2);
-    return c;
+    int c = cmp_key_version(a, b); /* digits compare numerically */
+    return c ? c : cmp_key2(a, b);
 }
 
 static int cmp_eol_entries(const void *pa, const void *pb)
@@ -677,12 +729,12 @@ static int cmp_eol_entries(const void *pa, const void *pb)
 static int cmp_cross_entries(const void *pa, const void *pb)
 {
     const struct kc_agg_entry *a = pa, *b = pb;
-    int c = cmp_text(a->key, b->key);
-    if (c == 0 && !*a->key2 != !*b->key2)
-        c = !*a->key2 ? 1 : -1; /* no vendor last */
+    int c = cmp_text(a->key, a->key_len, b->key, b->key_len);
+    if (c == 0 && !a->key2_len != !b->key2_len)
+        c = !a->key2_len ? 1 : -1; /* no vendor last */
     if (c == 0 && a->hosts != b->hosts)
         c = a->hosts > b->hosts ? -1 : 1;
-    return c ? c : cmp_text(a->key2, b->key2);
+    return c ? c : cmp_key2(a, b);
 }
 
 typedef int (*cmp_fn)(const void *, const void *);

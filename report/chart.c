@@ -2,6 +2,7 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <errno.h>
+#include <fontconfig/fontconfig.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -490,4 +491,11 @@ int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
     rc = render(draw_trend, c, fmt, out, err);
     free(c);
     return rc;
+}
+
+void kc_report_graphics_release(void)
+{
+    /* cairo first: its font map holds fontconfig patterns FcFini frees. */
+    cairo_debug_reset_static_data();
+    FcFini();
 }

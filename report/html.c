@@ -69,11 +69,14 @@ static void html_table(FILE *f, const struct kc_report *r, enum kc_agg a)
             eol ? "<th>upstream</th>" : "");
     for (size_t i = 0; i < n; i++) {
         fputs("<tr><td>", f);
-        kc_html_write_text(f, *v[i].key ? v[i].key : "(none)");
+        if (v[i].key_len > 0) /* may hold NUL bytes: shown as \x00 */
+            kc_html_write_text_n(f, v[i].key, v[i].key_len);
+        else
+            kc_html_write_text(f, "(none)");
         fputs("</td>", f);
         if (two) {
             fputs("<td>", f);
-            kc_html_write_text(f, v[i].key2);
+            kc_html_write_text_n(f, v[i].key2, v[i].key2_len);
             fputs("</td>", f);
         }
         fprintf(f, "<td class=n>%" PRIu64 "</td><td class=n>", v[i].hosts);

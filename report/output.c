@@ -73,12 +73,18 @@ static size_t text_width(const char *s)
     return w;
 }
 
-static void cell(const char *s, char *out)
+/* n bytes of s (which may hold NUL bytes: shown as \x00). */
+static void cell_n(const char *s, size_t n, char *out)
 {
-    if (s == NULL || *s == '\0')
+    if (s == NULL || n == 0)
         kc_strlcpy(out, "(none)", CELL_MAX);
     else
-        kc_text_sanitize(s, strlen(s), out, CELL_MAX);
+        kc_text_sanitize(s, n, out, CELL_MAX);
+}
+
+static void cell(const char *s, char *out)
+{
+    cell_n(s, s ? strlen(s) : 0, out);
 }
 
 static void pad(FILE *f, const char *s, size_t width)
@@ -110,11 +116,11 @@ static void write_agg_table(FILE *f, const struct kc_report *r, enum kc_agg a)
     if (k2)
         w2 = strlen(k2);
     for (size_t i = 0; i < n; i++) {
-        cell(v[i].key, c1);
+        cell_n(v[i].key, v[i].key_len, c1);
         if (text_width(c1) > w1)
             w1 = text_width(c1);
         if (k2) {
-            cell(v[i].key2, c2);
+            cell_n(v[i].key2, v[i].key2_len, c2);
             if (text_width(c2) > w2)
                 w2 = text_width(c2);
         }
@@ -128,10 +134,10 @@ static void write_agg_table(FILE *f, const struct kc_report *r, enum kc_agg a)
     fprintf(f, "%12s %8s  %s%s\n", "hosts", "share",
             eol_col ? "upstream          " : "", "");
     for (size_t i = 0; i < n; i++) {
-        cell(v[i].key, c1);
+        cell_n(v[i].key, v[i].key_len, c1);
         pad(f, c1, w1 + 2);
         if (k2) {
-            cell(v[i].key2, c2);
+            cell_n(v[i].key2, v[i].key2_len, c2);
             pad(f, c2, w2 + 2);
         }
         fprintf(f, "%12" PRIu64 " ", v[i].hosts);
@@ -193,10 +199,10 @@ int kc_report_write_csv(FILE *f, const struct kc_report *r, enum kc_agg a)
     fprintf(f, "%s,%s%shosts,share%s\r\n", k1, (k2 && !asn) ? k2 : "",
             (k2 && !asn) ? "," : "", asn ? ",as_org" : "");
     for (size_t i = 0; i < n; i++) {
-        kc_csv_write_field(f, v[i].key);
+        kc_csv_write_field_n(f, v[i].key, v[i].key_len);
         fputc(',', f);
         if (k2 && !asn) {
-            kc_csv_write_field(f, v[i].key2);
+            kc_csv_write_field_n(f, v[i].key2, v[i].key2_len);
             fputc(',', f);
         }
         fprintf(f, "%" PRIu64 ",", v[i].hosts);
@@ -204,7 +210,7 @@ int kc_report_write_csv(FILE *f, const struct kc_report *r, enum kc_agg a)
             fprintf(f, "%.6f", v[i].share);
         if (asn) {
             fputc(',', f);
-            kc_csv_write_field(f, v[i].key2);
+            kc_csv_write_field_n(f, v[i].key2, v[i].key2_len);
         }
         fputs("\r\n", f);
     }
@@ -223,6 +229,15 @@ static void json_str(FILE *f, const char *s)
         kc_json_write_string(f, s, strlen(s));
 }
 
+/* A key of n bytes (NUL bytes become \u0000); empty is null. */
+static void json_key(FILE *f, const char *s, size_t n)
+{
+    if (s == NULL || n == 0)
+        fputs("null", f);
+    else
+        kc_json_write_string(f, s, n);
+}
+
 static void json_agg(FILE *f, const struct kc_report *r, enum kc_agg a)
 {
     size_t n;
@@ -233,10 +248,10 @@ static void json_agg(FILE *f, const struct kc_report *r, enum kc_agg a)
     fputc('[', f);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%s{\"%s\":", i ? "," : "", k1);
-        json_str(f, *v[i].key ? v[i].key : NULL);
+        json_key(f, v[i].key, v[i].key_len);
         if (k2) {
             fprintf(f, ",\"%s\":", k2);
-            json_str(f, v[i].key2 && *v[i].key2 ? v[i].key2 : NULL);
+            json_key(f, v[i].key2, v[i].key2_len);
         }
         fprintf(f, ",\"hosts\":%" PRIu64, v[i].hosts);
         if (v[i].has_share)
@@ -309,7 +324,7 @@ int kc_trend_write_csv(FILE *f, const struct kc_trend *t)
                 fprintf(f, "%s,%" PRId64 ",", kc_report_date(r), m->scan_id);
                 kc_csv_write_field(f, m->label);
                 fprintf(f, ",%s,", kc_agg_str(trend_aggs[a]));
-                kc_csv_write_field(f, v[i].key);
+                kc_csv_write_field_n(f, v[i].key, v[i].key_len);
                 fprintf(f, ",%" PRIu64 ",", v[i].hosts);
                 if (v[i].has_share)
                     fprintf(f, "%.6f", v[i].share);

@@ -106,6 +106,9 @@ struct kc_report_row {
     uint32_t asn;
     const char *as_org;
     uint64_t weight;
+    /* Bytes of git_version, which may hold NUL bytes (stored as a BLOB);
+     * 0 means "up to its terminating NUL". */
+    size_t git_version_len;
 };
 
 /* What the report says about its scan (strings copied). */
@@ -133,7 +136,9 @@ int kc_report_merge(struct kc_report *dst, const struct kc_report *src);
 int kc_report_finish(struct kc_report *r);
 void kc_report_free(struct kc_report *r);
 
-/* One line of an aggregation. key2 is set for the crossed ones (vendor) and
+/* One line of an aggregation. key and key2 are key_len / key2_len bytes
+ * that may hold NUL bytes (a gitVersion BLOB), each followed by a NUL
+ * terminator: writers use the lengths. key2 is set for the crossed ones (vendor) and
  * for asn (the AS organisation); keys are "" for NULL. share is hosts over
  * the scan's Kubernetes units, except for upstream_eol where it is over the
  * units that showed a 1.x version (and has_share is false on the
@@ -146,6 +151,7 @@ struct kc_agg_entry {
     bool has_share;
     double share;
     enum kc_eol eol;
+    size_t key_len, key2_len;
 };
 
 const char *kc_report_date(const struct kc_report *r);
@@ -248,6 +254,12 @@ int kc_report_chart(const struct kc_report *r, enum kc_chart c,
 int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
                    struct kc_buf *out, struct kc_error *err);
 
+/* Releases the font caches cairo's text fills process-wide (cairo's
+ * static data, then fontconfig's: FcFini), so a leak checker sees none at
+ * exit. Call once at the end, after every chart and page is written: no
+ * cairo object may be alive, and no thread may be drawing. */
+void kc_report_graphics_release(void);
+
 /* One self-contained page: headline figures, charts as
  * <img src="data:image/svg+xml;base64,..."> (no network, no glyph-id
  * clashes between SVGs), every table; trend may be NULL (its chart and
@@ -267,7 +279,11 @@ size_t kc_text_sanitize(const char *s, size_t n, char *out, size_t size);
 /* Writes one CSV field: neutralises leading = + - @ TAB CR with a single
  * quote, quotes when needed, doubles quotes. */
 void kc_csv_write_field(FILE *f, const char *s);
+/* The same for n bytes, which may hold NUL bytes (written as they are). */
+void kc_csv_write_field_n(FILE *f, const char *s, size_t n);
 /* Writes s sanitized then HTML-escaped (& < > " '). */
 void kc_html_write_text(FILE *f, const char *s);
+/* The same for n bytes (a NUL byte shows as \x00). */
+void kc_html_write_text_n(FILE *f, const char *s, size_t n);
 
 #endif

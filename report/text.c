@@ -86,25 +86,30 @@ size_t kc_text_sanitize(const char *s, size_t n, char *out, size_t size)
 
 void kc_csv_write_field(FILE *f, const char *s)
 {
+    kc_csv_write_field_n(f, s, s ? strlen(s) : 0);
+}
+
+void kc_csv_write_field_n(FILE *f, const char *s, size_t n)
+{
     bool quote = false;
     bool neutralise;
 
     if (s == NULL)
-        s = "";
+        n = 0;
     /* OWASP CSV injection: a leading formula character is made text. */
-    neutralise = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
-                 s[0] == '\t' || s[0] == '\r';
-    for (const char *p = s; *p; p++)
-        if (*p == '"' || *p == ',' || *p == '\n' || *p == '\r')
+    neutralise = n > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' ||
+                           s[0] == '@' || s[0] == '\t' || s[0] == '\r');
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '"' || s[i] == ',' || s[i] == '\n' || s[i] == '\r')
             quote = true;
     if (quote)
         fputc('"', f);
     if (neutralise)
         fputc('\'', f);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
+    for (size_t i = 0; i < n; i++) { /* NUL bytes too: the exact value */
+        if (s[i] == '"')
             fputc('"', f);
-        fputc(*p, f);
+        fputc(s[i], f);
     }
     if (quote)
         fputc('"', f);
@@ -112,10 +117,17 @@ void kc_csv_write_field(FILE *f, const char *s)
 
 void kc_html_write_text(FILE *f, const char *s)
 {
+    if (s != NULL)
+        kc_html_write_text_n(f, s, strlen(s));
+}
+
+void kc_html_write_text_n(FILE *f, const char *s, size_t n)
+{
     char buf[4 * KC_MAX_FIELD + 8];
     if (s == NULL)
         return;
-    kc_text_sanitize(s, strlen(s), buf, sizeof(buf));
+    /* NUL bytes come out of the sanitizer as \x00: buf holds none. */
+    kc_text_sanitize(s, n, buf, sizeof(buf));
     for (const char *p = buf; *p; p++) {
         switch (*p) {
         case '&': fputs("&amp;", f); break;

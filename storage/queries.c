@@ -200,6 +200,8 @@ static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
         int64_t w = sqlite3_column_int64(st, 9);
         int64_t asn = sqlite3_column_int64(st, 7);
         g.git_version = col_text(st, 0);
+        /* After the text call: its length, NUL bytes included. */
+        g.git_version_len = (size_t)sqlite3_column_bytes(st, 0);
         g.major = sqlite3_column_int(st, 1);
         g.minor = sqlite3_column_int(st, 2);
         g.vendor = col_text(st, 3);

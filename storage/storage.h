@@ -241,6 +241,7 @@ struct kc_report_group {
     uint32_t asn;
     const char *as_org;
     uint64_t weight;
+    size_t git_version_len; /* its bytes: a BLOB may hold NUL bytes */
 };
 
 /* Streams the scan's Kubernetes rows reduced to `unit` (one representative

@@ -198,6 +198,116 @@ static void test_html_escaped(void **state)
     kc_releases_free(rel);
 }
 
+/* gitVersions that differ only after a NUL byte (a stored BLOB) stay two
+ * keys: CSV and JSON carry the exact bytes, the table and HTML show the NUL
+ * as a visible \x00 and carry no raw control byte. */
+static const char nul_gv[] = "v1.29.3\0\x1b[2Jevil";
+#define NUL_GV_LEN (sizeof(nul_gv) - 1)
+
+static struct kc_report *nul_report(const struct kc_releases *rel)
+{
+    const struct kc_report_row rows[] = {
+        {.git_version = "v1.29.3", .major = 1, .minor = 29, .weight = 3},
+        {.git_version = nul_gv, .major = 1, .minor = 29, .weight = 2,
+         .git_version_len = NUL_GV_LEN},
+    };
+    return fixture_report_rows(rel, 9, "nul", "2024-02-05T10:00:00Z", rows,
+                               KC_ARRAY_LEN(rows));
+}
+
+enum nul_writer { NUL_CSV, NUL_JSON, NUL_TABLE, NUL_HTML };
+#define BYTES(lit) lit, sizeof(lit) - 1
+
+static const struct {
+    enum nul_writer w;
+    const char *want; /* bytes the output must hold */
+    size_t want_len;
+    bool raw_nul_allowed;
+} nul_cases[] = {
+    {NUL_CSV, BYTES("v1.29.3\0\x1b[2Jevil,2,0.400000\r\n"), true},
+    {NUL_CSV, BYTES("\r\nv1.29.3,3,0.600000\r\n"), true},
+    {NUL_JSON, BYTES("\"v1.29.3\\u0000\\u001b[2Jevil\""), false},
+    {NUL_TABLE, BYTES("v1.29.3\\x00\\x1b[2Jevil"), false},
+    {NUL_HTML, BYTES("v1.29.3\\x00\\x1b[2Jevil"), false},
+};
+#undef BYTES
+
+static void write_nul(FILE *f, const struct kc_report *r, enum nul_writer w)
+{
+    enum kc_agg a = KC_AGG_GIT_VERSION;
+    struct kc_error err;
+    switch (w) {
+    case NUL_CSV: assert_int_equal(kc_report_write_csv(f, r, a), 0); break;
+    case NUL_JSON:
+        assert_int_equal(kc_report_write_json(f, r, &a, 1), 0);
+        break;
+    case NUL_TABLE:
+        assert_int_equal(kc_report_write_table(f, r, &a, 1), 0);
+        break;
+    case NUL_HTML:
+        assert_int_equal(kc_report_write_html(f, r, NULL, &err), 0);
+        break;
+    }
+}
+
+static void test_nul_keys(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *r = nul_report(rel);
+    size_t n;
+    const struct kc_agg_entry *v =
+        kc_report_entries(r, KC_AGG_GIT_VERSION, &n);
+    (void)state;
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0].key_len, 7);
+    assert_int_equal(v[0].hosts, 3);
+    assert_int_equal(v[1].key_len, NUL_GV_LEN);
+    assert_memory_equal(v[1].key, nul_gv, NUL_GV_LEN);
+    assert_int_equal(v[1].hosts, 2);
+    for (size_t i = 0; i < KC_ARRAY_LEN(nul_cases); i++) {
+        struct mem m;
+        mem_open(&m);
+        write_nul(m.f, r, nul_cases[i].w);
+        mem_close(&m);
+        if (memmem(m.buf, m.len, nul_cases[i].want, nul_cases[i].want_len) ==
+            NULL)
+            fail_msg("case %zu: output lacks the key:\n%s", i, m.buf);
+        if (!nul_cases[i].raw_nul_allowed) {
+            assert_int_equal(m.len, strlen(m.buf)); /* no raw NUL */
+            assert_null(strchr(m.buf, '\x1b'));
+        }
+        free(m.buf);
+    }
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
+/* JSON keeps the NUL: the parsed string has all 19 bytes. */
+static void test_nul_json_round_trip(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *r = nul_report(rel);
+    enum kc_agg a = KC_AGG_GIT_VERSION;
+    json_error_t jerr;
+    struct mem m;
+    (void)state;
+    mem_open(&m);
+    assert_int_equal(kc_report_write_json(m.f, r, &a, 1), 0);
+    mem_close(&m);
+    json_t *doc = json_loads(m.buf, JSON_ALLOW_NUL, &jerr);
+    assert_non_null(doc);
+    json_t *rows = json_object_get(
+        json_object_get(doc, "aggregations"), "git_version");
+    assert_int_equal(json_array_size(rows), 2);
+    json_t *k = json_object_get(json_array_get(rows, 1), "git_version");
+    assert_int_equal(json_string_length(k), NUL_GV_LEN);
+    assert_memory_equal(json_string_value(k), nul_gv, NUL_GV_LEN);
+    json_decref(doc);
+    free(m.buf);
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
 static void test_trend_csv(void **state)
 {
     struct kc_releases *rel = fixture_releases();
@@ -278,6 +388,8 @@ int main(void)
         cmocka_unit_test(test_table_layout),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_html_escaped),
+        cmocka_unit_test(test_nul_keys),
+        cmocka_unit_test(test_nul_json_round_trip),
         cmocka_unit_test(test_trend_csv),
         cmocka_unit_test(test_diff_formats),
     };

@@ -102,10 +102,81 @@ static void test_query(void **state)
     kc_store_close(s);
 }
 
+/* The report groups of a scan whose gitVersion BLOBs hold NUL bytes: every
+ * counting unit hands them over whole, with their length. */
+struct groups_seen {
+    size_t n;
+    size_t len[4];
+    char gv[4][64];
+};
+
+static int groups_cb(void *ctx, const struct kc_report_group *g)
+{
+    struct groups_seen *s = ctx;
+    if (s->n < 4 && g->git_version != NULL &&
+        g->git_version_len < sizeof(s->gv[0])) {
+        memcpy(s->gv[s->n], g->git_version, g->git_version_len);
+        s->len[s->n] = g->git_version_len;
+    }
+    s->n++;
+    return 0;
+}
+
+static const struct {
+    const char *bytes;
+    size_t len;
+} nul_versions[] = {
+#define BYTES(lit) lit, sizeof(lit) - 1
+    {BYTES("v1.29.3\0\x1b[2Jevil")},
+    {BYTES("v1.29.3")},
+    {BYTES("\0")},
+#undef BYTES
+};
+
+static void test_report_groups_nul(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    struct kc_scan_params p = {.label = "nul"};
+    struct kc_store_writer_config cfg = {.store = KC_STORE_ALL};
+    int64_t id;
+    char path[256];
+    (void)state;
+    sample_tmp(path, sizeof(path), "nul.db");
+    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
+    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
+    struct kc_sink *sink = kc_store_sink_new(s, id, &cfg, &err);
+    for (size_t i = 0; i < KC_ARRAY_LEN(nul_versions); i++) {
+        struct kc_result r;
+        kc_result_init(&r);
+        sample_result(&r, i + 1, SAMPLE_KUBERNETES);
+        kc_bytes_set(&r.git_version, nul_versions[i].bytes,
+                     nul_versions[i].len, KC_MAX_FIELD);
+        kc_sink_write(sink, &r);
+        kc_result_clear(&r);
+    }
+    kc_sink_free(sink);
+    for (int u = 0; u < KC_UNIT__COUNT; u++) {
+        struct groups_seen seen = {0};
+        assert_int_equal(kc_store_report_groups(s, id, (enum kc_count_unit)u,
+                                                groups_cb, &seen, &err),
+                         0);
+        /* Distinct addresses and certificates: one unit per row. */
+        assert_int_equal(seen.n, KC_ARRAY_LEN(nul_versions));
+        for (size_t i = 0; i < seen.n; i++) {
+            assert_int_equal(seen.len[i], nul_versions[i].len);
+            assert_memory_equal(seen.gv[i], nul_versions[i].bytes,
+                                nul_versions[i].len);
+        }
+    }
+    kc_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_query),
+        cmocka_unit_test(test_report_groups_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
