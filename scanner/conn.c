@@ -428,7 +428,14 @@ static void conn_read_plain(struct conn *c)
         if (st == KC_TLS_CLOSED) {
             conn_feed_http(c, NULL, 0);
         } else if (st == KC_TLS_FAILED || st == KC_TLS_TOO_LARGE) {
-            conn_probe_failed(c, KC_OUTCOME_PROTOCOL_ERROR, c->live->tls.err);
+            /* A TLS failure before the first answer (e.g. the TLS 1.3
+             * certificate_required alert, which comes after our Finished)
+             * is the handshake failing; on later probes the TLS session
+             * broke mid-conversation. */
+            conn_probe_failed(c, c->live->probe == 0
+                                     ? KC_OUTCOME_TLS_ERROR
+                                     : KC_OUTCOME_PROTOCOL_ERROR,
+                              c->live->tls.err);
         }
         return;
     }

@@ -84,6 +84,7 @@ struct kc_worker {
     bool started;
     uv_loop_t loop;
     uv_timer_t pump;         /* re-runs dispatch after a wait */
+    uv_timer_t trim;         /* hands freed heap pages back, 1/s */
     uv_async_t wake;         /* kc_scanner_stop() from other threads */
     bool wake_open;          /* guarded by sc->dispatch_lock */
     bool closing;

@@ -97,6 +97,10 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
 static int on_headers_complete(http_parser *p)
 {
     struct kc_http_rx *h = rx_of(p);
+    /* http-parser takes 1-3 digit status codes; RFC 9110 wants 3DIGIT, and
+     * nothing below 100 is defined: "HTTP/1.1 0 OK" is malformed. */
+    if (p->status_code < 100)
+        return -1;
     h->in_value = false;
     h->field_len = 0;
     h->field_overflow = false;

@@ -168,6 +168,12 @@ static const struct case_ cases[] = {
      0, 0, NULL},
     {"rst-after-hello", TS_RST_HELLO, KC_OUTCOME_CLOSED, KC_PHASE_NONE, 0, 0,
      0, NULL},
+    /* TLS 1.3: the alert arrives while reading the first response; it is
+     * the handshake failing. */
+    {"client-cert-required", TS_CLIENT_CERT, KC_OUTCOME_TLS_ERROR,
+     KC_PHASE_NONE, 1, 0, 0, NULL},
+    {"status-0", TS_STATUS_0, KC_OUTCOME_PROTOCOL_ERROR, KC_PHASE_NONE, 1, 0,
+     0, NULL},
 };
 
 static void check_case(const struct case_ *c, const struct kc_result *r)

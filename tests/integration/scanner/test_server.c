@@ -65,6 +65,14 @@ static SSL_CTX *make_ctx(enum ts_behaviour b)
         SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
         SSL_CTX_set_max_proto_version(ctx, TLS1_VERSION);
     }
+    if (b == TS_CLIENT_CERT) {
+        /* The client learns of the refusal only after its Finished, when
+         * it reads for the first response. */
+        SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+        SSL_CTX_set_verify(ctx,
+                           SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           NULL);
+    }
     X509_free(cert);
     EVP_PKEY_free(key);
     return ctx;
@@ -158,11 +166,15 @@ static void serve_http(struct test_server *s, SSL *ssl)
             send_str(ssl, "HTTP/1.1 100 Continue\r\n\r\n"
                           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
             break;
+        case TS_STATUS_0:
+            send_str(ssl, "HTTP/1.1 0 OK\r\nContent-Length: 2\r\n\r\n{}");
+            break;
         case TS_GARBAGE:
         case TS_SILENT:
         case TS_CLOSE_AFTER_TLS:
         case TS_EOF_HELLO:
         case TS_RST_HELLO:
+        case TS_CLIENT_CERT:
             return;
         }
     }
@@ -191,8 +203,18 @@ static void *session_main(void *arg)
     } else {
         SSL *ssl = SSL_new(s->ctx);
         SSL_set_fd(ssl, ss->fd);
-        if (SSL_accept(ssl) == 1 && s->b != TS_CLOSE_AFTER_TLS)
+        if (SSL_accept(ssl) == 1 && s->b != TS_CLOSE_AFTER_TLS) {
             serve_http(s, ssl);
+        } else if (s->b == TS_CLIENT_CERT) {
+            /* The alert is sent; read the client's request so that close()
+             * sends FIN, not RST (an RST may make the client see "closed"
+             * before it reads the alert). */
+            char drain[4096];
+            struct timeval brief = {0, 300000};
+            setsockopt(ss->fd, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof(brief));
+            while (read(ss->fd, drain, sizeof(drain)) > 0)
+                ;
+        }
         if (s->b != TS_CLOSE_AFTER_TLS)
             SSL_shutdown(ssl);
         SSL_free(ssl);

@@ -18,6 +18,9 @@ enum ts_behaviour {
     TS_TLS10,          /* only TLS 1.0, SHA-1 era settings */
     TS_EOF_HELLO,      /* reads the ClientHello, then closes cleanly */
     TS_RST_HELLO,      /* reads the ClientHello, then resets */
+    TS_CLIENT_CERT,    /* TLS 1.3 wanting a client certificate: alert
+                          certificate_required after the client Finished */
+    TS_STATUS_0,       /* "HTTP/1.1 0 OK" with a /version body */
 };
 
 struct test_server;
