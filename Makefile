@@ -4,6 +4,16 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 15
+# Integration tests that also run against the ASan+UBSan build (leak checks
+# on): the scanner, fleet, sharding and report paths and the whole hostile
+# suite. The resource-limit tests (thousands of targets at -c 1000 with tight
+# deadlines) stay on the normal build: ASan's slowdown turns them into
+# timeouts, which is what those tests are built to catch.
+ASAN_INTEGRATION ?= fleet/truth-test-spec fleet/kubectl scanner/resume \
+	scanner/cli-scan scanner/fleet-truth ops/shard-merge ops/pipeline \
+	hostile/scan hostile/report-terminal hostile/report-csv \
+	hostile/report-json hostile/report-markup report/golden report/censys \
+	limits/kill9-resume
 MESON_OPTS ?=
 JOBS       ?= 2
 
@@ -29,11 +39,11 @@ demo: build
 lint:
 	scripts/lint.sh .
 
-# Every test: the normal build (werror), then the unit suite again under
-# ASan+UBSan, then a time-boxed libFuzzer run of every fuzz target (clang);
+# Every test: the normal build (werror), then the unit suite and the
+# ASAN_INTEGRATION tests again under ASan+UBSan, then a time-boxed libFuzzer run of every fuzz target (clang);
 # one closing summary line over all three.
 check: deps
-	@rm -f $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json $(BUILD_FUZZ)/fuzzlog.json
+	@rm -f $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog*.json $(BUILD_FUZZ)/fuzzlog.json
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) $(MESON_OPTS)
 	meson configure $(BUILD) -Dwerror=true
 	meson compile -C $(BUILD)
@@ -43,8 +53,12 @@ check: deps
 	meson compile -C $(BUILD_ASAN)
 	-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    meson test -C $(BUILD_ASAN) --suite unit --num-processes $(JOBS) --print-errorlogs
+	-@mv $(BUILD_ASAN)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog-unit.json
+	-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    meson test -C $(BUILD_ASAN) --num-processes $(JOBS) --print-errorlogs $(ASAN_INTEGRATION)
+	-@mv $(BUILD_ASAN)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog-integration.json
 	-scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
-	@scripts/test-summary.py $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog.json $(BUILD_FUZZ)/fuzzlog.json
+	@scripts/test-summary.py $(BUILD)/meson-logs/testlog.json $(BUILD_ASAN)/meson-logs/testlog-unit.json $(BUILD_ASAN)/meson-logs/testlog-integration.json $(BUILD_FUZZ)/fuzzlog.json
 
 check-asan: check
 
