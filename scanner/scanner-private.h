@@ -62,6 +62,9 @@ int kc_tls_write(struct kc_tls *t, const void *p, size_t n);
  * close_notify, KC_TLS_FAILED on error. */
 enum kc_tls_status kc_tls_read(struct kc_tls *t, void *out, size_t cap,
                                size_t *got);
+/* Records the fields of certificate x (peer bytes: every string bounded)
+ * into ci. Exposed for the certificate fuzz target. */
+void kc_tls_record_cert(struct kc_cert_info *ci, X509 *x);
 /* Records version, cipher, ALPN and the leaf certificate into r. */
 void kc_tls_record(const struct kc_tls *t, struct kc_result *r);
 

@@ -274,7 +274,7 @@ static void set_key(struct kc_cert_info *ci, X509 *x)
                                 &len);
 }
 
-static void record_cert(struct kc_cert_info *ci, X509 *x)
+void kc_tls_record_cert(struct kc_cert_info *ci, X509 *x)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
@@ -320,5 +320,5 @@ void kc_tls_record(const struct kc_tls *t, struct kc_result *r)
     r->cert.chain_len = chain ? (uint32_t)sk_X509_num(chain) : 0;
     X509 *leaf = SSL_get0_peer_certificate(t->ssl);
     if (leaf != NULL)
-        record_cert(&r->cert, leaf);
+        kc_tls_record_cert(&r->cert, leaf);
 }
