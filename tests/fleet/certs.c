@@ -420,6 +420,20 @@ void *fleet_certs_new_ssl(struct fleet_certs *c, struct fleet_member *m)
     return ssl;
 }
 
+int fleet_certs_use_leaf(struct fleet_certs *c, struct fleet_member *m,
+                         void *ssl)
+{
+    struct kit *k = kit_get(c, m->cert, m->key);
+    if (!k)
+        return -EIO;
+    if (!m->leaf) {
+        m->leaf = issue_leaf(c, k, m->cert, m);
+        if (!m->leaf)
+            return -EIO;
+    }
+    return SSL_use_certificate(ssl, m->leaf) == 1 ? 0 : -EIO;
+}
+
 const char *fleet_certs_ca_b64(struct fleet_certs *c,
                                const struct fleet_member *m)
 {

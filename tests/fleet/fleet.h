@@ -170,6 +170,10 @@ void fleet_certs_free(struct fleet_certs *c);
  * profile's context and key, the member's leaf certificate (made and cached
  * in m->leaf on first use). NULL on failure. */
 void *fleet_certs_new_ssl(struct fleet_certs *c, struct fleet_member *m);
+/* Puts member m's own leaf (issued and cached on first use) on an SSL of
+ * its kit's context, e.g. one reused with SSL_clear. 0 or -EIO. */
+int fleet_certs_use_leaf(struct fleet_certs *c, struct fleet_member *m,
+                         void *ssl);
 /* Issues every member's leaf now, on `threads` threads (before the event
  * loop runs), so that no first handshake pays for it. 0 or -ENOMEM/-EIO. */
 int fleet_certs_prewarm(struct fleet_certs *c, struct fleet_plan *plan,

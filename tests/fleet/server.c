@@ -26,6 +26,10 @@
 #define CONN_IDLE_MS 60000      /* bounded life of an idle connection */
 #define CONN_MAX_PENDING (1u << 20) /* unsent bytes before we stop reading */
 #define URL_MAX 2048
+/* Server SSL objects kept for reuse (SSL_clear) per certificate kit: OpenSSL
+ * 3.0's SSL_new/SSL_free allocate and lock a lot; a cleared SSL keeps its
+ * buffers, BIOs and settings. Bounded, so an idle fleet holds little. */
+#define SSL_POOL_MAX 256
 
 struct fleet_server;
 
@@ -74,6 +78,12 @@ struct write_req {
     char data[];
 };
 
+/* Free SSLs of one (profile, key type, shared leaf or not). */
+struct ssl_pool {
+    SSL *free[SSL_POOL_MAX];
+    size_t n;
+};
+
 struct fleet_server {
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
@@ -89,6 +99,7 @@ struct fleet_server {
     uint64_t accepted;
     uint64_t requests;
     struct kc_buf out; /* one response at a time, reused */
+    struct ssl_pool pools[FLEET_CERT__COUNT][FLEET_KEY__COUNT][2];
     uint64_t duration_ms;
     bool stopping;
     char rdbuf[65536];
@@ -97,13 +108,32 @@ struct fleet_server {
 
 /* ---- connection teardown (the one path) ---- */
 
+static struct ssl_pool *pool_of(struct fleet_server *s,
+                                const struct fleet_member *m)
+{
+    return &s->pools[m->cert][m->key][m->shared_leaf];
+}
+
+/* Back to the pool, cleared (whatever state the handshake reached: SSL_clear
+ * resets it), while there is room; otherwise freed. */
+static void conn_release_ssl(struct conn *c)
+{
+    struct ssl_pool *p = pool_of(c->s, c->m);
+    if (p->n < SSL_POOL_MAX && !c->s->stopping && SSL_clear(c->ssl) == 1 &&
+        BIO_reset(c->rbio) == 1 && BIO_reset(c->wbio) == 1) {
+        p->free[p->n++] = c->ssl;
+        return;
+    }
+    SSL_free(c->ssl); /* frees both BIOs */
+}
+
 static void conn_handle_closed(uv_handle_t *h)
 {
     struct conn *c = h->data;
     if (--c->closing > 0)
         return;
     if (c->ssl)
-        SSL_free(c->ssl); /* frees both BIOs */
+        conn_release_ssl(c);
     else
         BIO_free(c->wbio); /* garbage members: a BIO with no SSL */
     free(c);
@@ -425,6 +455,24 @@ static bool local_member(struct conn *c)
 
 static int conn_setup_tls(struct conn *c)
 {
+    struct ssl_pool *p = pool_of(c->s, c->m);
+    if (p->n > 0) {
+        c->ssl = p->free[--p->n];
+        /* A per-member leaf: this member's certificate on the reused SSL
+         * (the profile's shared leaf stays from the context). */
+        if (!c->m->shared_leaf &&
+            fleet_certs_use_leaf(c->s->certs, c->m, c->ssl) < 0) {
+            SSL_free(c->ssl);
+            c->ssl = NULL;
+            return -ENOMEM;
+        }
+        c->rbio = SSL_get_rbio(c->ssl);
+        c->wbio = SSL_get_wbio(c->ssl);
+        SSL_set_accept_state(c->ssl);
+        http_parser_init(&c->parser, HTTP_REQUEST);
+        c->parser.data = c;
+        return 0;
+    }
     c->ssl = fleet_certs_new_ssl(c->s->certs, c->m);
     c->rbio = BIO_new(BIO_s_mem());
     c->wbio = BIO_new(BIO_s_mem());
@@ -469,7 +517,8 @@ static void on_connection(uv_stream_t *ls, int status)
         conn_close(c, true);
         return;
     }
-    uv_tcp_nodelay(&c->tcp, 1);
+    /* TCP_NODELAY comes from the listener (Linux copies it to accepted
+     * sockets): no setsockopt per connection. */
     switch (c->m->fault) {
     case FLEET_F_REFUSED: /* only reachable through a wildcard */
         conn_close(c, true);
@@ -534,6 +583,8 @@ static int listen_on(struct fleet_server *s, uint32_t addr, uint16_t port,
     s->n_listeners++;
     s->n_open++;
     int rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&sa, 0);
+    if (rc == 0)
+        rc = uv_tcp_nodelay(&l->tcp, 1); /* inherited by accepted sockets */
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&l->tcp, 4096, on_connection);
     if (rc < 0) {
@@ -663,6 +714,17 @@ int fleet_server_run(struct fleet_server *s)
     return 0;
 }
 
+static void pools_free(struct fleet_server *s)
+{
+    for (size_t i = 0; i < FLEET_CERT__COUNT; i++)
+        for (size_t j = 0; j < FLEET_KEY__COUNT; j++)
+            for (size_t k = 0; k < 2; k++) {
+                struct ssl_pool *p = &s->pools[i][j][k];
+                while (p->n > 0)
+                    SSL_free(p->free[--p->n]);
+            }
+}
+
 int fleet_server_free(struct fleet_server *s)
 {
     if (!s)
@@ -670,6 +732,7 @@ int fleet_server_free(struct fleet_server *s)
     server_stop(s);
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let every close callback run */
     int rc = uv_loop_close(&s->loop);
+    pools_free(s);
     fleet_certs_free(s->certs);
     kc_buf_free(&s->out);
     free(s->listeners);
