@@ -58,6 +58,8 @@ static int one(struct fleet_certs *certs, struct fleet_plan *plan,
         SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
     }
     SSL_set_accept_state(s);
+    if (getenv("FLEET_INMEM_NOCHAIN"))
+        SSL_CTX_set_mode(SSL_get_SSL_CTX(s), SSL_MODE_NO_AUTO_CHAIN);
     *server_s += thread_cpu() - t0;
     SSL *c = SSL_new(cctx);
     SSL_set_bio(c, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
@@ -138,6 +140,8 @@ int main(int argc, char **argv)
     }
     SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
+    if (getenv("FLEET_INMEM_AES128"))
+        SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256");
     double rates[99];
     for (int r = 0; r < rounds; r++) {
         double server_s = 0;
