@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,9 +158,11 @@ static uint32_t next_addr(struct shared *sh)
     return sh->base + (uint32_t)(i % sh->count);
 }
 
-static void ec_close(struct econn *c)
+/* Closes the socket; the SSL stays for the slot's next connection
+ * (SSL_clear is cheaper than SSL_free + SSL_new), unless final. */
+static void ec_close(struct econn *c, bool final)
 {
-    if (c->ssl) {
+    if (c->ssl && (final || SSL_clear(c->ssl) != 1)) {
         SSL_free(c->ssl);
         c->ssl = NULL;
     }
@@ -180,22 +183,23 @@ static int ec_start(struct shared *sh, int ep, struct econn *c)
     if (c->fd < 0)
         return -1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    c->ssl = SSL_new(sh->ctx);
+    if (!c->ssl)
+        c->ssl = SSL_new(sh->ctx);
     if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
-        ec_close(c);
+        ec_close(c, true);
         return -1;
     }
     SSL_set_connect_state(c->ssl);
     c->state = EC_CONNECTING;
     if (connect(c->fd, (struct sockaddr *)&c->sa, sizeof(c->sa)) != 0 &&
         errno != EINPROGRESS) {
-        ec_close(c);
+        ec_close(c, true);
         return -1;
     }
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
                              .data.ptr = c};
     if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
-        ec_close(c);
+        ec_close(c, true);
         return -1;
     }
     return 0;
@@ -322,13 +326,13 @@ static void run_event(struct shared *sh, int inflight)
             if (rc == 0)
                 continue;
             atomic_fetch_add(rc > 0 ? &sh->done : &sh->failed, 1);
-            ec_close(c); /* close() also drops it from the epoll set */
+            ec_close(c, rc < 0); /* close() also drops it from epoll */
             if (ec_start(sh, ep, c) < 0)
                 atomic_fetch_add(&sh->failed, 1);
         }
     }
     for (int i = 0; i < inflight; i++)
-        ec_close(&conns[i]); /* unfinished: counted neither way */
+        ec_close(&conns[i], true); /* unfinished: counted neither way */
     free(conns);
     close(ep);
 }
