@@ -169,6 +169,12 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&w->space);
     }
     pthread_mutex_unlock(&w->mu);
+    if (w->cfg.writer_cpu_ns != NULL) {
+        struct timespec ts;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        *w->cfg.writer_cpu_ns =
+            (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
     return NULL;
 }
 
