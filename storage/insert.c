@@ -57,7 +57,8 @@ struct kc_insert {
     struct kc_store *s;
     int64_t scan_id;
     uint64_t generation; /* s->rollbacks when the caches were last valid */
-    sqlite3_stmt *result, *cert_add, *cert_get, *body_add, *body_get;
+    sqlite3_stmt *result, *result_short, *cert_add, *cert_get, *body_add,
+        *body_get;
     sqlite3_stmt *text_add, *text_get, *version_add, *version_get;
     /* INSERT of 1..KC_PROBE__COUNT probe rows in one statement (a
      * Kubernetes row has six: one VDBE run instead of six) */
@@ -81,6 +82,18 @@ static const char result_sql[] =
     " VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,"
     " ?29, ?30, ?31, ?32, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48)";
+
+/* The same without the Kubernetes columns (NULL by omission), for the
+ * common row that has no verdict beyond is_kubernetes: ~20 fewer bound
+ * parameters per row. Same parameter numbers. */
+static const char result_short_sql[] =
+    "INSERT OR IGNORE INTO result_rows (scan_id, target_index, addr, ip6,"
+    " port, sni, outcome, phase, detail, started_at, duration_ms,"
+    " connect_us, tls_us, rtt_us, attempts, tls_version, cipher, alpn,"
+    " cert_id, probe_set, is_kubernetes, classifier_version, country, asn,"
+    " as_org, provider)"
+    " VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?44, ?45, ?46, ?47, ?48)";
 
 #define PROBE_COLS 9
 static const char probe_head_sql[] =
@@ -122,6 +135,7 @@ void kc_insert_free(struct kc_insert *ins)
     if (ins == NULL)
         return;
     sqlite3_finalize(ins->result);
+    sqlite3_finalize(ins->result_short);
     for (size_t i = 0; i < KC_ARRAY_LEN(ins->probes); i++)
         sqlite3_finalize(ins->probes[i]);
     sqlite3_finalize(ins->cert_add);
@@ -156,6 +170,8 @@ int kc_insert_new(struct kc_store *s, int64_t scan_id, struct kc_insert **out,
     ins->scan_id = scan_id;
     ins->generation = s->rollbacks;
     rc = kc_store_prepare(s, result_sql, &ins->result, err);
+    if (rc == 0)
+        rc = kc_store_prepare(s, result_short_sql, &ins->result_short, err);
     if (rc == 0)
         rc = kc_store_prepare(s, text_add_sql, &ins->text_add, err);
     if (rc == 0)
@@ -734,27 +750,58 @@ static int insert_probes(struct kc_insert *ins, int64_t result_id,
     return 0;
 }
 
-int kc_insert_result(struct kc_insert *ins, const struct kc_result *r,
-                     struct kc_error *err)
+/* No verdict but is_kubernetes and the classifier: result_short_sql. */
+static bool verdict_empty(const struct kc_result *r)
 {
-    sqlite3_stmt *st = ins->result;
-    char ip[64];
-    int64_t cid, rid;
-    int rc;
-    check_generation(ins);
-    rc = cert_id(ins, &r->cert, &cid, err);
+    const struct kc_bytes *f[VERSION_FIELDS];
+    version_fields(r, f);
+    for (int k = 0; k < VERSION_FIELDS; k++)
+        if (f[k]->data != NULL)
+            return false;
+    return r->git_version.data == NULL && r->evidence[0] == '\0' &&
+           r->posture == KC_POSTURE_NONE && r->major < 0 && r->minor < 0 &&
+           r->patch < 0 && r->vendor == KC_VENDOR_NONE &&
+           r->vendor_suffix[0] == '\0' && r->cluster_info_readable < 0 &&
+           r->cluster_ca_sha256[0] == '\0' && r->jws_keys < 0 &&
+           r->namespaces_count < 0;
+}
+
+static int bind_result(struct kc_insert *ins, sqlite3_stmt *st,
+                       const struct kc_result *r, bool full, char *ip,
+                       size_t ipsz, struct kc_error *err)
+{
+    int64_t cid, cls;
+    int rc = cert_id(ins, &r->cert, &cid, err);
     if (rc != 0)
         return rc;
     sqlite3_reset(st);
-    bind_identity(st, ins->scan_id, r, ip, sizeof(ip));
+    bind_identity(st, ins->scan_id, r, ip, ipsz);
+    bind_id_or_null(st, 20, cid);
     rc = bind_transport(ins, st, r, err);
-    if (rc == 0)
+    if (rc == 0 && full) {
         rc = kc_bind_verdict(ins, st, r, err);
+    } else if (rc == 0) {
+        kc_bind_int_or_null(st, 22, r->is_kubernetes);
+        rc = kc_insert_text_id(ins, r->classifier_version, &cls, err);
+        bind_id_or_null(st, 44, cls);
+    }
     if (rc == 0)
         rc = kc_bind_geo(ins, st, r, err);
+    return rc;
+}
+
+int kc_insert_result(struct kc_insert *ins, const struct kc_result *r,
+                     struct kc_error *err)
+{
+    bool full = !verdict_empty(r);
+    sqlite3_stmt *st = full ? ins->result : ins->result_short;
+    char ip[64];
+    int64_t rid;
+    int rc;
+    check_generation(ins);
+    rc = bind_result(ins, st, r, full, ip, sizeof(ip), err);
     if (rc != 0)
         return rc;
-    bind_id_or_null(st, 20, cid);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)

@@ -1,6 +1,6 @@
 /*
  * bench_storage.c - insert rate and bytes per row of the storage writer.
- *   bench_storage [ROWS] [RUNS] [DIR]
+ *   bench_storage [ROWS] [RUNS] [DIR] [web|kubernetes]
  * For each row kind (web server = not Kubernetes, Kubernetes with six
  * probes) it writes ROWS realistic results RUNS times and prints the
  * median of: the full sink (copy, queue, writer thread), direct inserts on
@@ -159,6 +159,7 @@ int main(int argc, char **argv)
     uint64_t n = 200000;
     uint64_t runs = 5;
     const char *dir = argc > 3 ? argv[3] : "/tmp";
+    const char *only = argc > 4 ? argv[4] : NULL; /* one kind (profiling) */
     if (argc > 1 && !kc_parse_u64(argv[1], 1, 10000000, &n))
         return 2;
     if (argc > 2 && !kc_parse_u64(argv[2], 1, MAX_RUNS, &runs))
@@ -168,12 +169,14 @@ int main(int argc, char **argv)
         const char *db; /* left behind for `sqlite3 ... dbstat` */
         enum sample_kind kind;
     } kinds[] = {{"web (not Kubernetes, 1 probe)", "bench-web.db", SAMPLE_WEB},
-                 {"Kubernetes (6 probes)", "bench-k8s.db", SAMPLE_KUBERNETES}};
+                 {"kubernetes (6 probes)", "bench-k8s.db", SAMPLE_KUBERNETES}};
     printf("rows per run: %llu, runs: %llu (medians, rows per CPU-second)\n",
            (unsigned long long)n, (unsigned long long)runs);
     for (size_t k = 0; k < KC_ARRAY_LEN(kinds); k++) {
         double sink[MAX_RUNS], writer[MAX_RUNS], direct[MAX_RUNS],
             base[MAX_RUNS], bytes[MAX_RUNS];
+        if (only != NULL && strncmp(kinds[k].name, only, strlen(only)) != 0)
+            continue;
         struct kc_result *rows = make_rows(n, kinds[k].kind);
         for (uint64_t r = 0; r < runs; r++) {
             base[r] = run_baseline(dir, n);
