@@ -11,6 +11,7 @@
 
 #include "sample.h"
 #include "storage-private.h"
+#include "tmpdb.h"
 
 static void assert_bytes_eq(const struct kc_bytes *a, const struct kc_bytes *b)
 {
@@ -131,9 +132,7 @@ static void test_roundtrip_and_update(void **state)
     int64_t id;
     char path[256];
     (void)state;
-    sample_tmp(path, sizeof(path), "r.db");
-    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
-    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
+    s = tmpdb_open(path, sizeof(path), "r.db", &p, &id);
     struct kc_sink *sink = kc_store_sink_new(s, id, &cfg, &err);
     for (int i = 0; i < 4; i++) {
         kc_result_init(&w.want[i]);
