@@ -98,7 +98,7 @@ class Scan:
         latest row per endpoint."""
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
         con.text_factory = bytes
-        cur = con.execute("SELECT * FROM results ORDER BY rowid")
+        cur = con.execute("SELECT * FROM results ORDER BY id")  # a view: no rowid
         cols = [d[0] for d in cur.description]
         out = {}
         for r in cur:
