@@ -231,6 +231,24 @@ static uint64_t body_hash(const struct kc_bytes *ct, const struct kc_bytes *b)
     return h;
 }
 
+/* Cache slot hash of (content type, body): 8 bytes per step, memory only
+ * (the stored bodies.hash stays FNV-1a, computed on a cache miss). */
+static uint64_t mix_bytes(uint64_t h, const struct kc_bytes *b)
+{
+    const unsigned char *p = (const unsigned char *)b->data;
+    size_t n = b->data ? b->len : 0;
+    h = (h ^ (b->data ? n + 1 : 0)) * 0x9e3779b97f4a7c15ull;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
+    for (; n > 0; n--, p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return h ^ (h >> 32);
+}
+
 static bool slot_matches(const struct body_slot *sl, uint64_t h,
                          const struct kc_bytes *ct, const struct kc_bytes *b)
 {
@@ -276,18 +294,19 @@ static int body_id(struct kc_insert *ins, const struct kc_bytes *ct,
                    const struct kc_bytes *b, int64_t *id,
                    struct kc_error *err)
 {
-    uint64_t h;
+    uint64_t h, fast;
     struct body_slot *sl;
     int rc;
     *id = 0;
     if (ct->data == NULL && b->data == NULL)
         return 0;
-    h = body_hash(ct, b);
-    sl = &ins->bodies[h % BODY_CACHE];
-    if (slot_matches(sl, h, ct, b)) {
+    fast = mix_bytes(mix_bytes(0, ct), b);
+    sl = &ins->bodies[fast % BODY_CACHE];
+    if (slot_matches(sl, fast, ct, b)) {
         *id = sl->id;
         return 0;
     }
+    h = body_hash(ct, b);
     rc = body_step(ins, ins->body_get, h, ct, b);
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(ins->body_get, 0);
@@ -301,7 +320,7 @@ static int body_id(struct kc_insert *ins, const struct kc_bytes *ct,
             return kc_store_fail(ins->s, err, rc, "storing a probe body");
         *id = sqlite3_last_insert_rowid(ins->s->db);
     }
-    slot_fill(sl, h, *id, ct, b);
+    slot_fill(sl, fast, *id, ct, b);
     return 0;
 }
 
@@ -542,19 +561,15 @@ static int version_id(struct kc_insert *ins, const struct kc_result *r,
                       int64_t *id, struct kc_error *err)
 {
     const struct kc_bytes *f[VERSION_FIELDS];
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = 0;
     bool any = false;
     struct version_slot *sl;
     int rc;
     *id = 0;
     version_fields(r, f);
     for (int k = 0; k < VERSION_FIELDS; k++) {
-        uint64_t len = f[k]->data ? f[k]->len + 1 : 0;
         any |= f[k]->data != NULL;
-        for (int i = 0; i < 8; i++)
-            h = (h ^ ((len >> (8 * i)) & 0xff)) * 1099511628211ull;
-        for (size_t i = 0; f[k]->data && i < f[k]->len; i++)
-            h = (h ^ (unsigned char)f[k]->data[i]) * 1099511628211ull;
+        h = mix_bytes(h, f[k]);
     }
     if (!any)
         return 0;

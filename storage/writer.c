@@ -140,10 +140,11 @@ static void release_items(struct store_sink *w, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct item *it = &w->ring[(w->head + i) % w->cap];
+        /* The next copy into this slot overwrites r whole: no re-init
+         * (a 2 KB memset per row). */
         if (it->kind == ITEM_RESULT) {
             free(it->block);
             it->block = NULL;
-            kc_result_init(&it->r);
         }
     }
     w->head = (w->head + n) % w->cap;
