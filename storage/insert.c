@@ -53,6 +53,19 @@ struct text_slot {
     char s[TEXT_CACHE_BYTES];
 };
 
+/* Parameter values bound last time, per reused statement: sqlite3_reset
+ * keeps bindings, and most of a row's integers (scan, codes, flags, NULLs)
+ * repeat from row to row, so only the changed ones are bound again
+ * (binding was ~11% of a web row's instructions). */
+#define BIND_SLOTS 64 /* > 48 (result_sql) and 7 x 9 (probes) */
+
+enum bind_state { BOUND_UNKNOWN = 0, BOUND_INT, BOUND_NULL };
+
+struct bind_cache {
+    uint8_t state[BIND_SLOTS];
+    int64_t v[BIND_SLOTS];
+};
+
 struct kc_insert {
     struct kc_store *s;
     int64_t scan_id;
@@ -63,6 +76,9 @@ struct kc_insert {
     /* INSERT of 1..KC_PROBE__COUNT probe rows in one statement (a
      * Kubernetes row has six: one VDBE run instead of six) */
     sqlite3_stmt *probes[KC_PROBE__COUNT + 1];
+    /* bindings of result, result_short and probes[n] */
+    struct bind_cache result_bound, short_bound;
+    struct bind_cache probes_bound[KC_PROBE__COUNT + 1];
     struct cert_slot cache[CERT_CACHE];
     struct body_slot *bodies;     /* BODY_CACHE slots */
     struct version_slot *versions; /* VERSION_CACHE slots */
@@ -214,6 +230,58 @@ static void check_generation(struct kc_insert *ins)
 {
     if (ins->generation != ins->s->rollbacks)
         kc_insert_forget(ins);
+}
+
+/* The binding cache of st if it is one of ins's reused statements, else
+ * NULL (read.c's one-off UPDATEs bind everything). */
+static struct bind_cache *cache_of(struct kc_insert *ins, sqlite3_stmt *st)
+{
+    if (st == ins->result)
+        return &ins->result_bound;
+    if (st == ins->result_short)
+        return &ins->short_bound;
+    for (size_t n = 1; n < KC_ARRAY_LEN(ins->probes); n++)
+        if (st == ins->probes[n])
+            return &ins->probes_bound[n];
+    return NULL;
+}
+
+static void b_int(struct bind_cache *c, sqlite3_stmt *st, int i, int64_t v)
+{
+    if (c != NULL && c->state[i] == BOUND_INT && c->v[i] == v)
+        return;
+    sqlite3_bind_int64(st, i, v);
+    if (c != NULL) {
+        c->state[i] = BOUND_INT;
+        c->v[i] = v;
+    }
+}
+
+static void b_null(struct bind_cache *c, sqlite3_stmt *st, int i)
+{
+    if (c != NULL && c->state[i] == BOUND_NULL)
+        return;
+    sqlite3_bind_null(st, i);
+    if (c != NULL)
+        c->state[i] = BOUND_NULL;
+}
+
+/* NULL for negative values (the -1 markers of struct kc_result). */
+static void b_int_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+                          int64_t v)
+{
+    if (v < 0)
+        b_null(c, st, i);
+    else
+        b_int(c, st, i, v);
+}
+
+/* Parameter i was bound to text or a blob (always bound again: the
+ * pointers are the row's). */
+static void b_other(struct bind_cache *c, int i)
+{
+    if (c != NULL)
+        c->state[i] = BOUND_UNKNOWN;
 }
 
 /* FNV-1a over (content type, body), presence and lengths included. */
@@ -461,12 +529,13 @@ int kc_insert_text_id(struct kc_insert *ins, const char *v, int64_t *id,
     return 0;
 }
 
-static void bind_id_or_null(sqlite3_stmt *st, int i, int64_t id)
+static void bind_id_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+                            int64_t id)
 {
     if (id != 0)
-        sqlite3_bind_int64(st, i, id);
+        b_int(c, st, i, id);
     else
-        sqlite3_bind_null(st, i);
+        b_null(c, st, i);
 }
 
 /* Binds texts.id of v (NULL for empty) to parameter i. */
@@ -476,17 +545,18 @@ static int bind_text_id(struct kc_insert *ins, sqlite3_stmt *st, int i,
     int64_t id;
     int rc = kc_insert_text_id(ins, v, &id, err);
     if (rc == 0)
-        bind_id_or_null(st, i, id);
+        bind_id_or_null(cache_of(ins, st), st, i, id);
     return rc;
 }
 
 /* A nullable enum: NULL for its NONE value (0), else the code. */
-static void bind_code_or_null(sqlite3_stmt *st, int i, int code)
+static void bind_code_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+                              int code)
 {
     if (code > 0)
-        sqlite3_bind_int(st, i, code);
+        b_int(c, st, i, code);
     else
-        sqlite3_bind_null(st, i);
+        b_null(c, st, i);
 }
 
 /* ---- versions: the /version fields after gitVersion, once per build ---- */
@@ -600,38 +670,43 @@ static int version_id(struct kc_insert *ins, const struct kc_result *r,
 /* ---- the result row ---- */
 
 /* IPv4 as an integer; anything else as its text form (schema v4). */
-static void bind_identity(sqlite3_stmt *st, int64_t scan_id,
-                          const struct kc_result *r, char *ip, size_t ipsz)
+static void bind_identity(struct bind_cache *c, sqlite3_stmt *st,
+                          int64_t scan_id, const struct kc_result *r, char *ip,
+                          size_t ipsz)
 {
-    sqlite3_bind_int64(st, 1, scan_id);
-    sqlite3_bind_int64(st, 2, (int64_t)r->target_index);
+    b_int(c, st, 1, scan_id);
+    b_int(c, st, 2, (int64_t)r->target_index);
     if (r->addr.family == AF_INET) {
-        sqlite3_bind_int64(st, 3, kc_addr_v4(&r->addr));
-        sqlite3_bind_null(st, 5);
+        b_int(c, st, 3, kc_addr_v4(&r->addr));
+        b_null(c, st, 5);
     } else {
         kc_addr_format(&r->addr, ip, ipsz);
         sqlite3_bind_text(st, 3, ip, -1, SQLITE_STATIC);
         sqlite3_bind_blob(st, 5, r->addr.bytes, 16, SQLITE_STATIC);
+        b_other(c, 3);
+        b_other(c, 5);
     }
-    sqlite3_bind_int64(st, 6, r->port);
+    b_int(c, st, 6, r->port);
     sqlite3_bind_text(st, 7, r->sni, -1, SQLITE_STATIC);
+    b_other(c, 7);
 }
 
 /* started_at: integer ms since the epoch; finished_at as duration_ms. */
 static int bind_transport(struct kc_insert *ins, sqlite3_stmt *st,
                           const struct kc_result *r, struct kc_error *err)
 {
+    struct bind_cache *c = cache_of(ins, st);
     int64_t started = kc_time_ms(r->started_us);
     int rc;
-    sqlite3_bind_int(st, 8, (int)r->outcome);
-    bind_code_or_null(st, 9, (int)r->phase);
-    sqlite3_bind_int64(st, 11, started);
-    sqlite3_bind_int64(st, 12, kc_time_ms(r->finished_us) - started);
-    sqlite3_bind_int64(st, 13, r->connect_us);
-    sqlite3_bind_int64(st, 14, r->tls_us);
-    sqlite3_bind_int64(st, 15, r->rtt_us);
-    sqlite3_bind_int64(st, 16, r->attempts);
-    sqlite3_bind_int(st, 21, (int)r->probe_set);
+    b_int(c, st, 8, (int)r->outcome);
+    bind_code_or_null(c, st, 9, (int)r->phase);
+    b_int(c, st, 11, started);
+    b_int(c, st, 12, kc_time_ms(r->finished_us) - started);
+    b_int(c, st, 13, r->connect_us);
+    b_int(c, st, 14, r->tls_us);
+    b_int(c, st, 15, r->rtt_us);
+    b_int(c, st, 16, r->attempts);
+    b_int(c, st, 21, (int)r->probe_set);
     rc = bind_text_id(ins, st, 10, r->detail, err);
     if (rc == 0)
         rc = bind_text_id(ins, st, 17, r->tls_version, err);
@@ -647,23 +722,26 @@ static int bind_transport(struct kc_insert *ins, sqlite3_stmt *st,
 int kc_bind_verdict(struct kc_insert *ins, sqlite3_stmt *st,
                     const struct kc_result *r, struct kc_error *err)
 {
+    struct bind_cache *c = cache_of(ins, st);
     int64_t vid;
     int rc;
-    kc_bind_int_or_null(st, 22, r->is_kubernetes);
-    bind_code_or_null(st, 24, (int)r->posture);
+    b_int_or_null(c, st, 22, r->is_kubernetes);
+    bind_code_or_null(c, st, 24, (int)r->posture);
     kc_bind_bytes(st, 25, &r->git_version);
-    kc_bind_int_or_null(st, 26, r->major);
-    kc_bind_int_or_null(st, 27, r->minor);
-    kc_bind_int_or_null(st, 28, r->patch);
+    b_other(c, 25);
+    b_int_or_null(c, st, 26, r->major);
+    b_int_or_null(c, st, 27, r->minor);
+    b_int_or_null(c, st, 28, r->patch);
     if (r->major >= 0)
-        sqlite3_bind_int(st, 29, r->prerelease);
+        b_int(c, st, 29, r->prerelease);
     else
-        sqlite3_bind_null(st, 29);
-    bind_code_or_null(st, 30, (int)r->vendor);
-    kc_bind_int_or_null(st, 40, r->cluster_info_readable);
+        b_null(c, st, 29);
+    bind_code_or_null(c, st, 30, (int)r->vendor);
+    b_int_or_null(c, st, 40, r->cluster_info_readable);
     kc_bind_text_or_null(st, 41, r->cluster_ca_sha256);
-    kc_bind_int_or_null(st, 42, r->jws_keys);
-    kc_bind_int_or_null(st, 43, r->namespaces_count);
+    b_other(c, 41);
+    b_int_or_null(c, st, 42, r->jws_keys);
+    b_int_or_null(c, st, 43, r->namespaces_count);
     rc = bind_text_id(ins, st, 23, r->evidence, err);
     if (rc == 0)
         rc = bind_text_id(ins, st, 31, r->vendor_suffix, err);
@@ -672,7 +750,7 @@ int kc_bind_verdict(struct kc_insert *ins, sqlite3_stmt *st,
     if (rc == 0)
         rc = version_id(ins, r, &vid, err);
     if (rc == 0)
-        bind_id_or_null(st, 32, vid);
+        bind_id_or_null(c, st, 32, vid);
     return rc;
 }
 
@@ -680,12 +758,14 @@ int kc_bind_verdict(struct kc_insert *ins, sqlite3_stmt *st,
 int kc_bind_geo(struct kc_insert *ins, sqlite3_stmt *st,
                 const struct kc_result *r, struct kc_error *err)
 {
+    struct bind_cache *c = cache_of(ins, st);
     kc_bind_text_or_null(st, 45, r->country);
+    b_other(c, 45);
     if (r->asn != 0)
-        sqlite3_bind_int64(st, 46, r->asn);
+        b_int(c, st, 46, r->asn);
     else
-        sqlite3_bind_null(st, 46);
-    bind_code_or_null(st, 48, (int)r->provider);
+        b_null(c, st, 46);
+    bind_code_or_null(c, st, 48, (int)r->provider);
     return bind_text_id(ins, st, 47, r->as_org, err);
 }
 
@@ -715,29 +795,29 @@ static int bind_probe(struct kc_insert *ins, sqlite3_stmt *st, int base,
                       int64_t result_id, int seq,
                       const struct kc_probe_result *p, struct kc_error *err)
 {
+    struct bind_cache *c = cache_of(ins, st);
     int64_t bid;
     int rc = body_id(ins, &p->content_type, &p->body, &bid, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, base + 1, result_id);
-    sqlite3_bind_int(st, base + 2, seq);
-    sqlite3_bind_int(st, base + 3, (int)p->id); /* the probes view names it */
-    sqlite3_bind_int(st, base + 4,
-                     (p->sent ? 1 : 0) | (p->answered ? 2 : 0) |
-                         (p->has_audit_id ? 4 : 0) |
-                         (p->has_pf_flowschema ? 8 : 0) |
-                         (p->has_pf_prioritylevel ? 16 : 0));
+    b_int(c, st, base + 1, result_id);
+    b_int(c, st, base + 2, seq);
+    b_int(c, st, base + 3, (int)p->id); /* the probes view names it */
+    b_int(c, st, base + 4,
+          (p->sent ? 1 : 0) | (p->answered ? 2 : 0) |
+              (p->has_audit_id ? 4 : 0) | (p->has_pf_flowschema ? 8 : 0) |
+              (p->has_pf_prioritylevel ? 16 : 0));
     if (p->answered || !p->sent)
-        sqlite3_bind_null(st, base + 5);
+        b_null(c, st, base + 5);
     else
-        sqlite3_bind_int(st, base + 5, (int)p->outcome);
+        b_int(c, st, base + 5, (int)p->outcome);
     if (p->answered)
-        sqlite3_bind_int(st, base + 6, p->status);
+        b_int(c, st, base + 6, p->status);
     else
-        sqlite3_bind_null(st, base + 6);
-    bind_id_or_null(st, base + 7, bid);
-    sqlite3_bind_int64(st, base + 8, (int64_t)p->body_total);
-    sqlite3_bind_int64(st, base + 9, p->rtt_us);
+        b_null(c, st, base + 6);
+    bind_id_or_null(c, st, base + 7, bid);
+    b_int(c, st, base + 8, (int64_t)p->body_total);
+    b_int(c, st, base + 9, p->rtt_us);
     return 0;
 }
 
@@ -785,20 +865,21 @@ static int bind_result(struct kc_insert *ins, sqlite3_stmt *st,
                        const struct kc_result *r, bool full, char *ip,
                        size_t ipsz, struct kc_error *err)
 {
+    struct bind_cache *c = cache_of(ins, st);
     int64_t cid, cls;
     int rc = cert_id(ins, &r->cert, &cid, err);
     if (rc != 0)
         return rc;
     sqlite3_reset(st);
-    bind_identity(st, ins->scan_id, r, ip, ipsz);
-    bind_id_or_null(st, 20, cid);
+    bind_identity(c, st, ins->scan_id, r, ip, ipsz);
+    bind_id_or_null(c, st, 20, cid);
     rc = bind_transport(ins, st, r, err);
     if (rc == 0 && full) {
         rc = kc_bind_verdict(ins, st, r, err);
     } else if (rc == 0) {
-        kc_bind_int_or_null(st, 22, r->is_kubernetes);
+        b_int_or_null(c, st, 22, r->is_kubernetes);
         rc = kc_insert_text_id(ins, r->classifier_version, &cls, err);
-        bind_id_or_null(st, 44, cls);
+        bind_id_or_null(c, st, 44, cls);
     }
     if (rc == 0)
         rc = kc_bind_geo(ins, st, r, err);
