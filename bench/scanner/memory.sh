@@ -13,11 +13,10 @@ fi
 cd "$root"
 N=${N:-2000}
 work=$(mktemp -d)
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
-"$build/tests/fleet/kcensus-fleet" --spec bench/scanner/memory.json --netns-wildcard \
-    --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-until grep -q '^READY' "$work/fleet.out"; do sleep 0.1; done
+. "$root/tests/lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$work"' EXIT
+FLEET=$build/tests/fleet/kcensus-fleet
+start_fleet bench/scanner/memory.json "$work/truth.csv" --netns-wildcard || exit 1
 
 rss_of() { # n first_addr -> RSS KiB of kcensus with n silent targets in flight
     rm -f "$work"/m.db*
