@@ -57,7 +57,7 @@ struct text_slot {
  * keeps bindings, and most of a row's integers (scan, codes, flags, NULLs)
  * repeat from row to row, so only the changed ones are bound again
  * (binding was ~11% of a web row's instructions). */
-#define BIND_SLOTS 64 /* > 48 (result_sql) and 7 x 9 (probes) */
+#define BIND_SLOTS 64 /* > 55 (result_sql) and 6 x 9 (probes) */
 
 enum bind_state { BOUND_UNKNOWN = 0, BOUND_INT, BOUND_NULL };
 
@@ -85,6 +85,14 @@ struct kc_insert {
     struct text_slot *texts;       /* TEXT_CACHE slots */
 };
 
+/* The first probe, inline in the result row (schema v4): parameters
+ * 49..55 are a probe row's columns 3..9 (bind_probe_fields, base 46). */
+#define P0_COLS                                                            \
+    ", p0_probe, p0_flags, p0_outcome, p0_status, p0_body_id,"            \
+    " p0_body_total, p0_rtt_us"
+#define P0_PARAMS ", ?49, ?50, ?51, ?52, ?53, ?54, ?55"
+#define P0_BASE 46
+
 /* Column numbers of result_sql: update statements in read.c bind the same
  * numbers through kc_bind_verdict / kc_bind_geo. */
 static const char result_sql[] =
@@ -94,10 +102,11 @@ static const char result_sql[] =
     " cert_id, probe_set, is_kubernetes, evidence, posture, git_version,"
     " major, minor, patch, prerelease, vendor, vendor_suffix, version_id,"
     " cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count,"
-    " classifier_version, country, asn, as_org, provider)"
+    " classifier_version, country, asn, as_org, provider" P0_COLS ")"
     " VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,"
-    " ?29, ?30, ?31, ?32, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48)";
+    " ?29, ?30, ?31, ?32, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48"
+    P0_PARAMS ")";
 
 /* The same without the Kubernetes columns (NULL by omission), for the
  * common row that has no verdict beyond is_kubernetes: ~20 fewer bound
@@ -107,9 +116,10 @@ static const char result_short_sql[] =
     " port, sni, outcome, phase, detail, started_at, duration_ms,"
     " connect_us, tls_us, rtt_us, attempts, tls_version, cipher, alpn,"
     " cert_id, probe_set, is_kubernetes, classifier_version, country, asn,"
-    " as_org, provider)"
+    " as_org, provider" P0_COLS ")"
     " VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?44, ?45, ?46, ?47, ?48)";
+    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?44, ?45, ?46, ?47, ?48"
+    P0_PARAMS ")";
 
 #define PROBE_COLS 9
 static const char probe_head_sql[] =
@@ -771,7 +781,8 @@ int kc_bind_geo(struct kc_insert *ins, sqlite3_stmt *st,
 
 /* ---- probes ---- */
 
-/* "INSERT ... VALUES (?,..),(?,..)" for n probe rows, prepared on first use. */
+/* "INSERT ... VALUES (?,..),(?,..)" for n probe rows (seq >= 1), prepared
+ * on first use. */
 static int probe_stmt(struct kc_insert *ins, size_t n, sqlite3_stmt **out,
                       struct kc_error *err)
 {
@@ -791,17 +802,17 @@ static int probe_stmt(struct kc_insert *ins, size_t n, sqlite3_stmt **out,
     return rc;
 }
 
-static int bind_probe(struct kc_insert *ins, sqlite3_stmt *st, int base,
-                      int64_t result_id, int seq,
-                      const struct kc_probe_result *p, struct kc_error *err)
+/* A probe row's columns 3..9 (probe .. rtt_us) at parameters base + 3..9:
+ * probe_rows' statements and the result row's p0_* columns. */
+static int bind_probe_fields(struct kc_insert *ins, sqlite3_stmt *st,
+                             int base, const struct kc_probe_result *p,
+                             struct kc_error *err)
 {
     struct bind_cache *c = cache_of(ins, st);
     int64_t bid;
     int rc = body_id(ins, &p->content_type, &p->body, &bid, err);
     if (rc != 0)
         return rc;
-    b_int(c, st, base + 1, result_id);
-    b_int(c, st, base + 2, seq);
     b_int(c, st, base + 3, (int)p->id); /* the probes view names it */
     b_int(c, st, base + 4,
           (p->sent ? 1 : 0) | (p->answered ? 2 : 0) |
@@ -821,21 +832,43 @@ static int bind_probe(struct kc_insert *ins, sqlite3_stmt *st, int base,
     return 0;
 }
 
+static int bind_probe(struct kc_insert *ins, sqlite3_stmt *st, int base,
+                      int64_t result_id, int seq,
+                      const struct kc_probe_result *p, struct kc_error *err)
+{
+    struct bind_cache *c = cache_of(ins, st);
+    b_int(c, st, base + 1, result_id);
+    b_int(c, st, base + 2, seq);
+    return bind_probe_fields(ins, st, base, p, err);
+}
+
+/* Probe 0 into the result row's p0_* columns, or NULLs without probes. */
+static int bind_probe0(struct kc_insert *ins, sqlite3_stmt *st,
+                       const struct kc_result *r, struct kc_error *err)
+{
+    struct bind_cache *c = cache_of(ins, st);
+    if (r->n_probes > 0)
+        return bind_probe_fields(ins, st, P0_BASE, &r->probes[0], err);
+    for (int i = P0_BASE + 3; i <= P0_BASE + 9; i++)
+        b_null(c, st, i);
+    return 0;
+}
+
 static int insert_probes(struct kc_insert *ins, int64_t result_id,
                          const struct kc_result *r, struct kc_error *err)
 {
     size_t n = r->n_probes < KC_PROBE__COUNT ? r->n_probes : KC_PROBE__COUNT;
     sqlite3_stmt *st;
     int rc;
-    if (n == 0)
-        return 0;
-    rc = probe_stmt(ins, n, &st, err);
+    if (n <= 1)
+        return 0; /* none, or only probe 0: stored in the result row */
+    rc = probe_stmt(ins, n - 1, &st, err);
     if (rc != 0)
         return rc;
     sqlite3_reset(st);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = bind_probe(ins, st, (int)i * PROBE_COLS, result_id, (int)i,
-                        &r->probes[i], err);
+    for (size_t i = 1; rc == 0 && i < n; i++)
+        rc = bind_probe(ins, st, (int)(i - 1) * PROBE_COLS, result_id,
+                        (int)i, &r->probes[i], err);
     if (rc != 0)
         return rc;
     rc = sqlite3_step(st);
@@ -883,6 +916,8 @@ static int bind_result(struct kc_insert *ins, sqlite3_stmt *st,
     }
     if (rc == 0)
         rc = kc_bind_geo(ins, st, r, err);
+    if (rc == 0)
+        rc = bind_probe0(ins, st, r, err);
     return rc;
 }
 

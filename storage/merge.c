@@ -345,7 +345,24 @@ static int copy_rows(struct kc_store *s, const struct src_scan *sc,
         sc->id, dst, NULL, err);
     /* Schema v4: probe codes are the same in every kcensus database
      * (kc_store_open checks the codes table), so the rows copy as they
-     * are, keyed on the destination's unique key. */
+     * are, keyed on the destination's unique key. Probe 0 lives in the
+     * result row (p0_*), which the view's trigger does not write: it is
+     * copied into rows that have none yet, like INSERT OR IGNORE would. */
+    if (rc == 0)
+        rc = exec_bound(
+            s,
+            "UPDATE main.result_rows AS d SET p0_probe = r.p0_probe,"
+            " p0_flags = r.p0_flags, p0_outcome = r.p0_outcome,"
+            " p0_status = r.p0_status,"
+            " p0_body_id = (SELECT m.id FROM main.bodies m WHERE m.hash = b.hash"
+            "  AND m.content_type IS b.content_type AND m.body IS b.body),"
+            " p0_body_total = r.p0_body_total, p0_rtt_us = r.p0_rtt_us"
+            " FROM src.result_rows r LEFT JOIN src.bodies b"
+            " ON b.id = r.p0_body_id"
+            " WHERE r.scan_id = ?1 AND r.p0_flags IS NOT NULL"
+            " AND d.scan_id = ?2 AND d.addr = r.addr AND d.port = r.port"
+            " AND d.sni = r.sni AND d.p0_flags IS NULL",
+            sc->id, dst, NULL, err);
     if (rc == 0)
         rc = exec_bound(
             s,
@@ -374,6 +391,8 @@ static int64_t stored_rows(struct kc_store *s, int64_t id)
     if (sqlite3_prepare_v2(s->db,
                            "SELECT (SELECT count(*) FROM main.result_rows"
                            " WHERE scan_id = ?1) + (SELECT count(*) FROM"
+                           " main.result_rows WHERE scan_id = ?1 AND"
+                           " p0_flags IS NOT NULL) + (SELECT count(*) FROM"
                            " main.probe_rows p JOIN main.result_rows r"
                            " ON r.id = p.result_id WHERE r.scan_id = ?1)",
                            -1, &st, NULL) != SQLITE_OK)

@@ -317,7 +317,11 @@ static const char v3_sql[] =
  * - the /version fields other than gitVersion are stored once per distinct
  *   document in `versions` (one row per build seen, like bodies);
  * - finished_at is stored as duration_ms after started_at;
- * - probe_rows' five 0/1 flags are one bit field.
+ * - probe_rows' five 0/1 flags are one bit field;
+ * - the first probe (seq 0) is stored in result_rows' p0_* columns and
+ *   probe_rows keeps seq >= 1: the common row (a web server answering one
+ *   probe) is one INSERT and one table B-tree entry; the `probes` and
+ *   `probe_status` views read both (UNION ALL) and show what v3 showed.
  * Both tables are rebuilt (create, copy, drop, rename), in one transaction. */
 #define V4_CODE(kind, col) \
     "(SELECT code FROM codes WHERE kind = '" kind "' AND name = " col ")"
@@ -347,6 +351,21 @@ static const char v3_sql[] =
     " SELECT " r ".vendor_suffix" from " UNION ALL SELECT " r              \
     ".classifier_version" from " UNION ALL SELECT " r ".as_org" from       \
     " UNION ALL SELECT " r ".geo_source" from
+/* v3's five 0/1 probe columns of table t as v4's bit field. */
+#define V3_FLAGS(t)                                                        \
+    "((" t ".sent <> 0) | ((" t ".answered <> 0) << 1)"                    \
+    " | ((" t ".has_audit_id <> 0) << 2)"                                  \
+    " | ((" t ".has_pf_flowschema <> 0) << 3)"                             \
+    " | ((" t ".has_pf_prioritylevel <> 0) << 4))"
+/* The probes view's columns after result_id and seq (bodies as b). */
+#define V4_PROBE_COLS(probe, flags, outcome, status, total, rtt)           \
+    PROBE_CODE_TO_NAME(probe) " AS probe,"                                 \
+    " " flags " & 1 AS sent, (" flags " >> 1) & 1 AS answered,"            \
+    " " V4_NAME("outcome", outcome) " AS outcome, " status " AS status,"   \
+    " (" flags " >> 2) & 1 AS has_audit_id,"                               \
+    " (" flags " >> 3) & 1 AS has_pf_flowschema,"                          \
+    " (" flags " >> 4) & 1 AS has_pf_prioritylevel,"                       \
+    " b.content_type, b.body, " total " AS body_total, " rtt " AS rtt_us"
 static const char v4_sql[] =
     "DROP VIEW latest_results; DROP VIEW kubernetes; DROP VIEW version_counts;"
     "DROP VIEW probe_status; DROP VIEW probes;"
@@ -421,7 +440,12 @@ static const char v4_sql[] =
     " classifier_version INTEGER REFERENCES texts(id),"
     " country TEXT, asn INTEGER, as_org INTEGER REFERENCES texts(id),"
     " provider INTEGER, geo_source INTEGER REFERENCES texts(id),"
-    " weight INTEGER NOT NULL DEFAULT 1"
+    " weight INTEGER NOT NULL DEFAULT 1,"
+    /* the first probe (seq 0) inline: a web row's one probe costs no
+     * second statement nor B-tree insert; NULL p0_flags = no probe 0 */
+    " p0_probe INTEGER, p0_flags INTEGER, p0_outcome INTEGER,"
+    " p0_status INTEGER, p0_body_id INTEGER REFERENCES bodies(id),"
+    " p0_body_total INTEGER, p0_rtt_us INTEGER"
     ");"
     "INSERT INTO result_rows (id, scan_id, addr, port, sni, target_index, ip6,"
     " outcome, phase, detail, started_at, duration_ms, connect_us, tls_us,"
@@ -429,7 +453,8 @@ static const char v4_sql[] =
     " is_kubernetes, evidence, posture, git_version, major, minor, patch,"
     " prerelease, vendor, vendor_suffix, version_id, cluster_info_readable,"
     " cluster_ca_sha256, jws_keys, namespaces_count, classifier_version,"
-    " country, asn, as_org, provider, geo_source, weight)"
+    " country, asn, as_org, provider, geo_source, weight, p0_probe,"
+    " p0_flags, p0_outcome, p0_status, p0_body_id, p0_body_total, p0_rtt_us)"
     " SELECT r.id, r.scan_id, coalesce(r.ip_int, r.ip), r.port, r.sni,"
     " r.target_index, r.ip6, " V4_CODE("outcome", "r.outcome") ","
     " " V4_CODE("phase", "r.phase") ", " V4_TEXT_ID("r.detail") ","
@@ -446,7 +471,11 @@ static const char v4_sql[] =
     " r.namespaces_count, " V4_TEXT_ID("r.classifier_version") ","
     " r.country, r.asn, " V4_TEXT_ID("r.as_org") ","
     " " V4_CODE("provider", "r.provider") ", " V4_TEXT_ID("r.geo_source") ","
-    " r.weight FROM results r ORDER BY r.id;"
+    " r.weight, p.probe, " V3_FLAGS("p") ","
+    " " V4_CODE("outcome", "p.outcome") ", p.status, p.body_id,"
+    " p.body_total, p.rtt_us FROM results r"
+    " LEFT JOIN probe_rows p ON p.result_id = r.id AND p.seq = 0"
+    " ORDER BY r.id;"
     "DROP TABLE results;"
     "CREATE UNIQUE INDEX result_rows_key"
     " ON result_rows (scan_id, addr, port, sni);"
@@ -466,10 +495,9 @@ static const char v4_sql[] =
     " PRIMARY KEY (result_id, seq)"
     ") WITHOUT ROWID;"
     "INSERT INTO probe_rows_v4 SELECT result_id, seq, probe,"
-    " (sent <> 0) | ((answered <> 0) << 1) | ((has_audit_id <> 0) << 2)"
-    " | ((has_pf_flowschema <> 0) << 3) | ((has_pf_prioritylevel <> 0) << 4),"
+    " " V3_FLAGS("probe_rows") ","
     " " V4_CODE("outcome", "outcome") ", status, body_id, body_total, rtt_us"
-    " FROM probe_rows;"
+    " FROM probe_rows WHERE seq <> 0;"
     "DROP TABLE probe_rows;"
     "ALTER TABLE probe_rows_v4 RENAME TO probe_rows;"
     /* The readable face: v3's results, column for column (plus addr). */
@@ -539,13 +567,15 @@ static const char v4_sql[] =
     " DELETE FROM result_rows WHERE id = OLD.id;"
     "END;"
     "CREATE VIEW probes AS"
-    " SELECT p.result_id, p.seq, " PROBE_CODE_TO_NAME("p.probe") " AS probe,"
-    "  p.flags & 1 AS sent, (p.flags >> 1) & 1 AS answered,"
-    "  " V4_NAME("outcome", "p.outcome") " AS outcome, p.status,"
-    "  (p.flags >> 2) & 1 AS has_audit_id,"
-    "  (p.flags >> 3) & 1 AS has_pf_flowschema,"
-    "  (p.flags >> 4) & 1 AS has_pf_prioritylevel,"
-    "  b.content_type, b.body, p.body_total, p.rtt_us"
+    " SELECT r.id AS result_id, 0 AS seq,"
+    " " V4_PROBE_COLS("r.p0_probe", "r.p0_flags", "r.p0_outcome",
+                      "r.p0_status", "r.p0_body_total", "r.p0_rtt_us")
+    " FROM result_rows r LEFT JOIN bodies b ON b.id = r.p0_body_id"
+    " WHERE r.p0_flags IS NOT NULL"
+    " UNION ALL"
+    " SELECT p.result_id, p.seq,"
+    " " V4_PROBE_COLS("p.probe", "p.flags", "p.outcome", "p.status",
+                      "p.body_total", "p.rtt_us")
     " FROM probe_rows p LEFT JOIN bodies b ON b.id = p.body_id;"
     "CREATE VIEW latest_results AS"
     " SELECT * FROM (SELECT r.*, row_number() OVER"
@@ -577,7 +607,10 @@ static const char v4_sql[] =
     "  max(CASE probe WHEN 4 THEN status END) AS cluster_info,"
     "  max(CASE probe WHEN 5 THEN status END) AS api,"
     "  max(CASE probe WHEN 6 THEN status END) AS namespaces"
-    " FROM probe_rows GROUP BY result_id;";
+    " FROM (SELECT id AS result_id, p0_probe AS probe, p0_status AS status"
+    "  FROM result_rows WHERE p0_flags IS NOT NULL"
+    "  UNION ALL SELECT result_id, probe, status FROM probe_rows)"
+    " GROUP BY result_id;";
 
 static const char *const migrations[] = {v1_sql, v2_sql, v3_sql, v4_sql};
 

@@ -271,8 +271,14 @@ static const struct {
     {"SELECT count(*) FROM kubernetes"
      " WHERE started_at = '2026-01-05T10:00:01.123Z'", 1},
     {"SELECT n FROM version_counts WHERE minor = 28", 2},
-    {"SELECT count(*) FROM probe_rows", 6},
-    {"SELECT count(*) FROM probe_rows WHERE typeof(probe) <> 'integer'", 0},
+    {"SELECT count(*) FROM probes", 6},
+    /* v4: probe 0 in the result row, the others in probe_rows */
+    {"SELECT count(*) FROM probe_rows", 3},
+    {"SELECT count(*) FROM result_rows WHERE p0_flags IS NOT NULL", 3},
+    {"SELECT count(*) FROM probe_rows WHERE typeof(probe) <> 'integer'"
+     " OR seq = 0", 0},
+    {"SELECT count(*) FROM result_rows WHERE p0_flags IS NOT NULL"
+     " AND typeof(p0_probe) <> 'integer'", 0},
     {"SELECT count(*) FROM probes WHERE result_id = 1 AND seq = 2"
      " AND probe = 'namespaces' AND outcome = 'timeout'", 1},
     {"SELECT count(*) FROM probes WHERE probe = 'version'"
@@ -360,7 +366,8 @@ static const struct {
     {"SELECT count(DISTINCT version_id) FROM result_rows"
      " WHERE id IN (1, 2)", 1},
     {"SELECT count(*) FROM texts WHERE value = 'TLS_AES_128_GCM_SHA256'", 1},
-    {"SELECT flags FROM probe_rows WHERE result_id = 1 AND seq = 0", 31},
+    {"SELECT p0_flags FROM result_rows WHERE id = 1", 31},
+    {"SELECT count(*) FROM probe_rows WHERE seq = 0", 0},
     {"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
      " ('results', 'probe_rows_v4')", 0},
     {"SELECT count(*) FROM sqlite_schema WHERE type = 'view'"
