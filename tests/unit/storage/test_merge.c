@@ -85,6 +85,9 @@ static void test_shards(void **state)
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM bodies"), 4);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes WHERE probe = "
                               "'version' AND body IS NULL"), 0);
+    /* probe 0 of every row (result_rows.p0_*) came along with its body */
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes WHERE seq = 0"
+                              " AND answered = 1 AND body IS NOT NULL"), 60);
 
     /* Idempotent: merging again changes nothing. */
     rows = 0;
@@ -92,6 +95,7 @@ static void test_shards(void **state)
     assert_int_equal(kc_store_merge(s, b, NULL, &rows, &err), 0);
     assert_int_equal(rows, 0);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 60);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes"), 30 + 30 * 6);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM bodies"), 4);
     assert_int_equal(tmpdb_int(s, "SELECT stored FROM scans"), 60);
 

@@ -55,6 +55,9 @@ static void assert_same(const struct kc_result *a, const struct kc_result *b)
         assert_int_equal(p->status, q->status);
         assert_int_equal(p->has_audit_id, q->has_audit_id);
         assert_int_equal(p->has_pf_flowschema, q->has_pf_flowschema);
+        assert_int_equal(p->has_pf_prioritylevel, q->has_pf_prioritylevel);
+        assert_int_equal(p->outcome, q->outcome);
+        assert_int_equal(p->rtt_us, q->rtt_us);
         assert_bytes_eq(&p->content_type, &q->content_type);
         assert_bytes_eq(&p->body, &q->body);
         assert_int_equal(p->body_total, q->body_total);
@@ -155,6 +158,12 @@ static void test_roundtrip_and_update(void **state)
     w.want[4].phase = KC_PHASE_RESPONSE;
     w.want[4].tls_version[0] = '\0';
     w.want[4].rtt_us = 0;
+    /* its probe 0 (stored in the result row) sent but unanswered */
+    assert_int_equal(w.want[4].n_probes, 1);
+    w.want[4].probes[0].answered = false;
+    w.want[4].probes[0].outcome = KC_OUTCOME_TIMEOUT;
+    w.want[4].probes[0].status = 0;
+    w.want[4].probes[0].rtt_us = 0;
     w.want[5].port = 6443;
     for (int i = 0; i < ROWS; i++)
         assert_int_equal(kc_sink_write(sink, &w.want[i]), 0);
