@@ -366,6 +366,15 @@ static const char v3_sql[] =
     " (" flags " >> 3) & 1 AS has_pf_flowschema,"                          \
     " (" flags " >> 4) & 1 AS has_pf_prioritylevel,"                       \
     " b.content_type, b.body, " total " AS body_total, " rtt " AS rtt_us"
+/* probe_status' column for probe code n: the highest status among probe
+ * 0 (r.p0_*) and the result's probe_rows (p), NULL when none; a join and
+ * GROUP BY r.id rather than a UNION, so `WHERE result_id = ?` and joins on
+ * it stay index lookups. */
+#define V4_STATUS(n)                                                       \
+    "coalesce(max(max(CASE r.p0_probe WHEN " n " THEN r.p0_status END),"   \
+    " max(CASE p.probe WHEN " n " THEN p.status END)),"                    \
+    " max(CASE r.p0_probe WHEN " n " THEN r.p0_status END),"               \
+    " max(CASE p.probe WHEN " n " THEN p.status END))"
 static const char v4_sql[] =
     "DROP VIEW latest_results; DROP VIEW kubernetes; DROP VIEW version_counts;"
     "DROP VIEW probe_status; DROP VIEW probes;"
@@ -599,18 +608,13 @@ static const char v4_sql[] =
     " SELECT scan_id, major, minor, sum(weight) AS n FROM result_rows"
     " WHERE is_kubernetes = 1 GROUP BY scan_id, major, minor;"
     "CREATE VIEW probe_status AS"
-    " SELECT result_id,"
-    "  max(CASE probe WHEN 0 THEN status END) AS version,"
-    "  max(CASE probe WHEN 1 THEN status END) AS healthz,"
-    "  max(CASE probe WHEN 2 THEN status END) AS livez,"
-    "  max(CASE probe WHEN 3 THEN status END) AS readyz,"
-    "  max(CASE probe WHEN 4 THEN status END) AS cluster_info,"
-    "  max(CASE probe WHEN 5 THEN status END) AS api,"
-    "  max(CASE probe WHEN 6 THEN status END) AS namespaces"
-    " FROM (SELECT id AS result_id, p0_probe AS probe, p0_status AS status"
-    "  FROM result_rows WHERE p0_flags IS NOT NULL"
-    "  UNION ALL SELECT result_id, probe, status FROM probe_rows)"
-    " GROUP BY result_id;";
+    " SELECT r.id AS result_id, " V4_STATUS("0") " AS version,"
+    " " V4_STATUS("1") " AS healthz, " V4_STATUS("2") " AS livez,"
+    " " V4_STATUS("3") " AS readyz, " V4_STATUS("4") " AS cluster_info,"
+    " " V4_STATUS("5") " AS api, " V4_STATUS("6") " AS namespaces"
+    " FROM result_rows r LEFT JOIN probe_rows p ON p.result_id = r.id"
+    " WHERE r.p0_flags IS NOT NULL OR p.result_id IS NOT NULL"
+    " GROUP BY r.id;";
 
 static const char *const migrations[] = {v1_sql, v2_sql, v3_sql, v4_sql};
 

@@ -1,6 +1,9 @@
 /*
  * bench_storage.c - insert rate and bytes per row of the storage writer.
- *   bench_storage [ROWS] [RUNS] [DIR] [web|kubernetes]
+ *   bench_storage [ROWS] [RUNS] [DIR] [web|kubernetes|all] [SQL] [TXN]
+ * SQL (e.g. "PRAGMA cache_size = -65536") runs on every database after it
+ * is opened, TXN is the direct path's rows per transaction (2000): knobs
+ * for trying settings without a rebuild.
  * For each row kind (web server = not Kubernetes, Kubernetes with six
  * probes) it writes ROWS realistic results RUNS times and prints the
  * median of: the full sink (copy, queue, writer thread), direct inserts on
@@ -19,6 +22,10 @@
 #include "storage-private.h"
 
 #define MAX_RUNS 15
+
+/* Command-line knobs (main sets them once, before any run). */
+static const char *g_extra_sql;
+static uint64_t g_txn_rows = 2000;
 
 /* CPU seconds of the whole process (all threads): on a shared, loaded
  * machine wall time measures the neighbours, CPU time measures us. */
@@ -62,7 +69,8 @@ static struct kc_store *open_new(const char *dir, const char *name,
     kc_snprintf(path, size, "%s/%s", dir, name);
     unlink(path);
     if (kc_store_open(path, KC_STORE_CREATE, &s, &err) != 0 ||
-        kc_store_scan_begin(s, &p, scan, &err) != 0) {
+        kc_store_scan_begin(s, &p, scan, &err) != 0 ||
+        (g_extra_sql && kc_store_exec(s, g_extra_sql, &err) != 0)) {
         fprintf(stderr, "%s\n", err.msg);
         exit(1);
     }
@@ -113,9 +121,9 @@ static double run_direct(const char *dir, struct kc_result *rows, uint64_t n)
     struct kc_store *s = open_new(dir, "direct.db", &scan, path, sizeof(path));
     double t0 = cpu_s();
     kc_insert_new(s, scan, &ins, &err);
-    for (uint64_t i = 0; i < n; i += 2000) {
+    for (uint64_t i = 0; i < n; i += g_txn_rows) {
         int rc = kc_insert_begin(ins, &err);
-        for (uint64_t j = i; rc == 0 && j < n && j < i + 2000; j++)
+        for (uint64_t j = i; rc == 0 && j < n && j < i + g_txn_rows; j++)
             rc = kc_insert_result(ins, &rows[j], &err) < 0 ? -1 : 0;
         if (kc_insert_end(ins, rc, &err) != 0) {
             fprintf(stderr, "%s\n", err.msg);
@@ -160,6 +168,11 @@ int main(int argc, char **argv)
     uint64_t runs = 5;
     const char *dir = argc > 3 ? argv[3] : "/tmp";
     const char *only = argc > 4 ? argv[4] : NULL; /* one kind (profiling) */
+    if (only != NULL && strcmp(only, "all") == 0)
+        only = NULL;
+    g_extra_sql = argc > 5 && argv[5][0] ? argv[5] : NULL;
+    if (argc > 6 && !kc_parse_u64(argv[6], 1, 10000000, &g_txn_rows))
+        return 2;
     if (argc > 1 && !kc_parse_u64(argv[1], 1, 10000000, &n))
         return 2;
     if (argc > 2 && !kc_parse_u64(argv[2], 1, MAX_RUNS, &runs))
