@@ -41,6 +41,14 @@ plan "SELECT ip FROM results WHERE scan_id IN (SELECT id FROM scans) AND addr BE
 check "IPv4 range query uses the unique key" has "USING INDEX result_rows_key (scan_id=? AND addr>? AND addr<?)"
 plan "SELECT ip, port FROM results WHERE scan_id = 1 AND is_kubernetes = 1 AND minor = 27 AND vendor = 'gke' AND asn = 15169"
 check "GKE 1.27 query uses result_rows_k8s_version" has "USING INDEX result_rows_k8s_version (scan_id=? AND minor=?)"
+# One result's probes (reclassify's read, probe_status by result): the
+# UNION ALL view still looks up probe 0 by rowid and the others by key.
+plan "SELECT * FROM probes WHERE result_id = 2 ORDER BY seq"
+check "probes of one result: probe 0 by rowid" has "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)"
+check "probes of one result: probe_rows by key" has "SEARCH p USING PRIMARY KEY (result_id=?)"
+plan "SELECT * FROM probe_status WHERE result_id = 2"
+check "probe_status of one result: by rowid" has "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)"
+check "probe_status of one result: by key" has "SEARCH p USING PRIMARY KEY (result_id=?)"
 # The view still answers the v3 way of asking (same rows, no index).
 run sql -q -d "$tmp/a.db" --csv "SELECT count(*) FROM results WHERE ip_int BETWEEN 2130706432 AND 2147483647"
 check "ip_int range through the view" has "^3"
