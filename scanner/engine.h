@@ -28,17 +28,25 @@ enum conn_state {
     CONN_CLOSING,
 };
 
-/* What exists only once TCP is up: the TLS engine, the HTTP reader and the
- * result. Keeping these out of struct conn keeps a target that is still
- * waiting for a SYN-ACK small. */
-struct conn_live {
-    struct kc_tls tls;
+/* What exists only once the handshake is done: the HTTP reader, the
+ * result and the probe cursor. Kept out of struct conn_live so that a
+ * target in the TLS handshake (most of them, at internet scale, wait for a
+ * ServerHello) does not carry the 2.4 KB result record yet. */
+struct conn_talk {
     struct kc_http_rx rx;
     struct kc_result result;
     size_t probe;         /* index in the probe set being asked */
     size_t n_planned;
     uint64_t sent_us;     /* request written (mono) */
+};
+
+/* What exists only once TCP is up: the TLS engine, then the talk. Keeping
+ * these out of struct conn keeps a target that is still waiting for a
+ * SYN-ACK small. */
+struct conn_live {
+    struct kc_tls tls;
     uint64_t tls_start_us;
+    struct conn_talk *talk; /* NULL until the handshake is done */
 };
 
 /* One target: owner of its libuv handles, freed in the last close callback. */
