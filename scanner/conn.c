@@ -719,24 +719,9 @@ struct conn *kc_conn_new(struct kc_worker *w, const struct kc_target *t)
     return c;
 }
 
-bool kc_conn_can_start(const struct conn *c)
+bool kc_conn_needs_dns(const struct conn *c)
 {
-    const struct kc_worker *w = c->w;
-    bool needs_dns = c->target.addr.family == 0 && c->target.host[0];
-    if (needs_dns && w->dns_inflight >= w->sc->cfg.dns_concurrency)
-        return false;
-    uint32_t cap = w->sc->cfg.per_host;
-    if (cap == 0 || needs_dns)
-        return true;
-    uint32_t same = 0;
-    for (const struct conn *o = w->active.head; o != NULL; o = o->next) {
-        if (o != c && o->state != CONN_WAITING &&
-            o->target.addr.family == c->target.addr.family &&
-            memcmp(o->target.addr.bytes, c->target.addr.bytes, 16) == 0 &&
-            ++same >= cap)
-            return false;
-    }
-    return true;
+    return c->target.addr.family == 0 && c->target.host[0] != '\0';
 }
 
 void kc_conn_start(struct conn *c)
