@@ -34,9 +34,13 @@ rss_of() { # n first_addr port -> RSS KiB of kcensus with n targets in flight
     rm -f "$work"/m.db*
     last=$(python3 -c "import ipaddress,sys; print(ipaddress.IPv4Address('$2') + $1 - 1)")
     "${KCENSUS:-$build/cli/kcensus}" scan -q -d "$work/m.db" --allow-loopback -p "$3" --threads 1 \
-        -c "$1" --rate 0 --timeout 8s "$2-$last" &
+        -c "$1" --rate 0 --timeout 12s "$2-$last" &
     pid=$!
-    sleep 4
+    # Sampled at 6 s: every target has reached its state by then on a
+    # loaded machine, and the loops' once-a-second malloc_trim has run
+    # since (RSS at 4 s was bimodal, 30 or 40 KB in the response state,
+    # depending on whether the last handshakes ended before the last trim).
+    sleep 6
     awk '/VmRSS/ {print $2}' /proc/$pid/status
     # How many of the targets really are in the state (stderr: a check).
     echo "$(ss -Htn state syn-sent | wc -l) SYN-SENT, $(ss -Htn state established | wc -l) established sockets" >&2
