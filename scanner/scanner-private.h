@@ -37,12 +37,21 @@ enum kc_tls_status {
     KC_TLS_CLOSED,      /* peer sent close_notify */
 };
 
+/* Bytes queued between the socket and OpenSSL: held only while some are
+ * waiting (freed when drained, so an idle connection keeps none). */
+struct kc_tls_queue {
+    unsigned char *data;
+    size_t off, len, cap; /* unread bytes are data[off, len) */
+};
+
 /* A client connection driven only through bytes: the caller feeds what
- * arrived from the socket and drains what must be sent. */
+ * arrived from the socket and drains what must be sent. OpenSSL reads and
+ * writes the two queues through one BIO of ours (not memory BIOs, whose
+ * buffers stay at their high-water mark for the connection's life). */
 struct kc_tls {
     SSL *ssl;
-    BIO *rbio; /* peer -> OpenSSL */
-    BIO *wbio; /* OpenSSL -> peer */
+    struct kc_tls_queue in;  /* peer -> OpenSSL, at most KC_TLS_MAX_PENDING */
+    struct kc_tls_queue out; /* OpenSSL -> peer */
     char err[96];
 };
 
