@@ -608,7 +608,7 @@ static int run_engine(const struct cli_command *cmd, struct scan_run *r,
         .ctx = &r->source,
     };
     r->o.engine.classifier.classify = kc_classify;
-    r->o.engine.classifier.should_continue = kc_classify_continue;
+    r->o.engine.classifier.should_continue = kc_classify_continue_newest;
     if (kc_scanner_new(&r->o.engine, &src, r->sink, &r->sc, &err) < 0)
         return cli_fail(cmd, "%s", err.msg);
 
