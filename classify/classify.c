@@ -56,6 +56,45 @@ static bool cert_looks_kubernetes(const struct kc_cert_info *c)
            memmem(sans->data, sans->len, "DNS:kubernetes.default.svc", 26);
 }
 
+/*
+ * True when /version answered a Kubernetes version document older than
+ * 1.16. Those servers have no /livez or /readyz: behind RBAC they answer
+ * 403 there, but one that authorizes everyone (AlwaysAllow, the most
+ * dangerous kind) answers Go's plain "404 page not found", which must not
+ * count against it.
+ */
+static bool predates_livez(const struct kc_result *r)
+{
+    const struct kc_probe_result *p = kc_result_probe(r, KC_PROBE_VERSION);
+    if (p == NULL || !p->answered || p->status != 200 ||
+        !(kc_probe_findings(p) & KC_FIND_VERSION_JSON))
+        return false;
+    json_t *o = kc_json_object(&p->body);
+    json_t *g = json_object_get(o, "gitVersion");
+    int major = -1, minor = -1, patch = -1;
+    bool pre = false;
+    bool old = json_is_string(g) &&
+               kc_git_version_parse(json_string_value(g), json_string_length(g),
+                                    &major, &minor, &patch, &pre) &&
+               major == 1 && minor >= 0 && minor < 16;
+    json_decref(o);
+    return old;
+}
+
+/* The contradictions of one probe, minus what its server's age excuses
+ * (the age is only looked up in that rare case: it parses /version). */
+static unsigned contradictions(const struct kc_result *r,
+                               const struct kc_probe_result *p,
+                               unsigned findings)
+{
+    unsigned c = findings & kc_contradiction_mask(p->id);
+    if ((c & KC_FIND_404_NOT_STATUS) &&
+        (p->id == KC_PROBE_LIVEZ || p->id == KC_PROBE_READYZ) &&
+        predates_livez(r))
+        c &= ~(unsigned)KC_FIND_404_NOT_STATUS;
+    return c;
+}
+
 /* Sets is_kubernetes and evidence. */
 static void decide_kubernetes(struct kc_result *r)
 {
@@ -74,7 +113,7 @@ static void decide_kubernetes(struct kc_result *r)
         evidence_add(r, "cert_k8s", NULL);
     for (size_t i = 0; i < n; i++) {
         enum kc_probe_id id = r->probes[i].id;
-        unsigned c = found[i] & kc_contradiction_mask(id);
+        unsigned c = contradictions(r, &r->probes[i], found[i]);
         for (size_t t = 0; t < KC_ARRAY_LEN(contradiction_tokens); t++)
             if (c & contradiction_tokens[t].bit)
                 evidence_add(r, contradiction_tokens[t].token,
@@ -284,15 +323,16 @@ int kc_classify(struct kc_result *r)
  * Status): an HTML page, a 404 that is not a Status, or a 200 that is not a
  * JSON object cannot come from one. Neither can any contradiction.
  */
-static bool probe_allows_continue(const struct kc_probe_result *p)
+static bool probe_allows_continue(const struct kc_result *r,
+                                  const struct kc_probe_result *p)
 {
     if (!p->answered)
         return true;
-    if (kc_probe_contradictions(p) != 0)
+    unsigned f = kc_probe_findings(p);
+    if (contradictions(r, p, f) != 0)
         return false;
     if (p->id != KC_PROBE_VERSION)
         return true;
-    unsigned f = kc_probe_findings(p);
     if (f & KC_FIND_PF)
         return true;
     if (f & (KC_FIND_HTML | KC_FIND_404_NOT_STATUS))
@@ -310,7 +350,7 @@ static bool probe_allows_continue(const struct kc_probe_result *p)
 bool kc_classify_continue(const struct kc_result *r)
 {
     for (size_t i = 0; i < r->n_probes && i < KC_PROBE__COUNT; i++)
-        if (!probe_allows_continue(&r->probes[i]))
+        if (!probe_allows_continue(r, &r->probes[i]))
             return false;
     return true;
 }
@@ -319,7 +359,7 @@ bool kc_classify_continue_newest(const struct kc_result *r)
 {
     if (r->n_probes == 0 || r->n_probes > KC_PROBE__COUNT)
         return kc_classify_continue(r);
-    return probe_allows_continue(&r->probes[r->n_probes - 1]);
+    return probe_allows_continue(r, &r->probes[r->n_probes - 1]);
 }
 
 /* The columns a re-classification may change, for comparison. */

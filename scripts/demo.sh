@@ -18,23 +18,12 @@ kcensus="$build/cli/kcensus"
 fleet="$build/tests/fleet/kcensus-fleet"
 echo "demo: kcensus $("$kcensus" --version)"
 
-"$fleet" --spec "$spec" --truth "$out/truth.csv" >"$out/fleet.out" 2>"$out/fleet.err" &
-fleet_pid=$!
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null || true' EXIT
-i=0
-until grep -q '^READY' "$out/fleet.out" 2>/dev/null; do
-    i=$((i + 1))
-    if [ $i -gt 300 ] || ! kill -0 $fleet_pid 2>/dev/null; then
-        echo "demo: the fleet did not start:" >&2
-        cat "$out/fleet.err" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-ready=$(grep '^READY' "$out/fleet.out")
-echo "demo: fleet $ready"
-range=$(echo "$ready" | sed -n 's/.* addrs=\([^ ]*\).*/\1/p')
-ports=$(echo "$ready" | sed -n 's/.* ports=\([^ ]*\).*/\1/p')
+. "$root/tests/lib/fleet.sh"
+trap 'stop_fleet' EXIT
+FLEET=$fleet FLEET_WAIT=30
+start_fleet "$spec" "$out/truth.csv" || { echo "demo: the fleet did not start" >&2; exit 1; }
+echo "demo: fleet $FLEET_READY"
+range=$FLEET_RANGE ports=$FLEET_PORTS
 
 echo "demo: kcensus scan --allow-loopback -p $ports $range (stored in census.db)"
 # shellcheck disable=SC2086

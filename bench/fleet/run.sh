@@ -18,15 +18,12 @@ fi
 fleet="$build/tests/fleet/kcensus-fleet"
 loader="$build/bench/fleet/fleet-loader"
 tmp=$(mktemp -d)
-taskset -c 0 "$fleet" --spec "$root/tests/fleet/specs/bench.json" \
-    --truth "$tmp/truth.csv" >"$tmp/ready" 2>"$tmp/err" &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-i=0
-until grep -q READY "$tmp/ready"; do
-    i=$((i + 1)); [ $i -lt 200 ] || { cat "$tmp/err"; exit 1; }; sleep 0.05
-done
-cat "$tmp/ready"
+. "$root/tests/lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$tmp"' EXIT
+FLEET=$fleet FLEET_CPU=0
+start_fleet "$root/tests/fleet/specs/bench.json" "$tmp/truth.csv" || exit 1
+pid=$FLEET_PID
+echo "$FLEET_READY"
 echo "loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
 clk=$(getconf CLK_TCK)
 cpu() { awk '{ print $14 + $15 }' /proc/$pid/stat; }

@@ -14,18 +14,10 @@ fi
 cd "$root"
 N=${N:-2000} RUNS=${RUNS:-3}
 work=$(mktemp -d)
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
-taskset -c 1 "$build/tests/fleet/kcensus-fleet" --spec tests/fleet/specs/bench.json \
-    --netns-wildcard --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-i=0
-until grep -q '^READY' "$work/fleet.out"; do
-    i=$((i + 1))
-    if [ $i -gt 600 ] || ! kill -0 $fleet_pid 2>/dev/null; then
-        cat "$work/fleet.err"; exit 1
-    fi
-    sleep 0.1
-done
+. "$root/tests/lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$work"' EXIT
+FLEET=$build/tests/fleet/kcensus-fleet FLEET_CPU=1
+start_fleet tests/fleet/specs/bench.json "$work/truth.csv" --netns-wildcard || exit 1
 last=$(python3 -c "import ipaddress; print(ipaddress.IPv4Address('127.16.0.0') + $N - 1)")
 range="127.16.0.0-$last"
 # /proc/net/dev is this netns's (sysfs would show the host's): lo's tx

@@ -19,16 +19,10 @@ N1=${N1:-100} N2=${N2:-400} PROBES=${PROBES:-default}
 kc=${KCENSUS:-$build/cli/kcensus}
 command -v valgrind >/dev/null || { echo "bench: valgrind missing" >&2; exit 1; }
 work=$(mktemp -d)
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
-"$build/tests/fleet/kcensus-fleet" --spec tests/fleet/specs/bench.json --netns-wildcard \
-    --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-i=0
-until grep -q '^READY' "$work/fleet.out"; do
-    i=$((i + 1))
-    [ $i -le 600 ] || { cat "$work/fleet.err"; exit 1; }
-    sleep 0.1
-done
+. "$root/tests/lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$work"' EXIT
+FLEET=$build/tests/fleet/kcensus-fleet
+start_fleet tests/fleet/specs/bench.json "$work/truth.csv" --netns-wildcard || exit 1
 range() { python3 -c "import ipaddress; print('127.16.0.0-%s' % (ipaddress.IPv4Address('127.16.0.0') + $1 - 1))"; }
 # Warm-up: the fleet makes each member's certificate on first contact.
 "$kc" scan -q -d "$work/warm.db" --allow-loopback -p 6443 -c 100 --rate 0 \

@@ -17,18 +17,25 @@ fi
 cd "$root"
 N=${N:-2000}
 work=$(mktemp -d)
-trap 'kill $fleet_pid $syn_pid 2>/dev/null; wait $fleet_pid $syn_pid 2>/dev/null; rm -rf "$work"' EXIT
-"$build/tests/fleet/kcensus-fleet" --spec bench/scanner/memory.json --netns-wildcard \
-    --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-# The SYN sink: listen(0) on port 7443, never accept.
+. "$root/tests/lib/fleet.sh"
+syn_pid=
+trap 'stop_fleet; [ -n "$syn_pid" ] && kill "$syn_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+FLEET=$build/tests/fleet/kcensus-fleet
+start_fleet bench/scanner/memory.json "$work/truth.csv" --netns-wildcard || exit 1
+# The SYN sink: listen(0) on port 7443, never accept (killed on exit; it
+# gives up by itself after 10 minutes).
 python3 -c '
 import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 7443)); s.listen(0); print("READY", flush=True); time.sleep(120)
+s.bind(("0.0.0.0", 7443)); s.listen(0); print("READY", flush=True); time.sleep(600)
 ' >"$work/syn.out" &
 syn_pid=$!
-until grep -q '^READY' "$work/fleet.out" && grep -q '^READY' "$work/syn.out"; do sleep 0.1; done
+i=0
+until grep -q '^READY' "$work/syn.out"; do
+    i=$((i + 1))
+    [ $i -le 100 ] || { echo "bench: SYN sink did not start" >&2; exit 1; }
+    sleep 0.1
+done
 
 rss_of() { # n first_addr port -> RSS KiB of kcensus with n targets in flight
     rm -f "$work"/m.db*

@@ -20,7 +20,8 @@ N=${N:-1000} C=${C:-100} RUNS=${RUNS:-3}
 SPEC=${SPEC:-tests/fleet/specs/bench.json}
 TOOLS=${TOOLS:-"kcensus-default kcensus-version min-c go-version go-default python-asyncio curl-parallel"}
 work=$(mktemp -d)
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
+. "$root/tests/lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$work"' EXIT
 
 # Baseline tools (Debian: golang-go, curl, time, util-linux); not in
 # scripts/deps so that `make check` does not pull a Go toolchain.
@@ -35,15 +36,8 @@ else
 fi
 command -v curl >/dev/null || TOOLS=$(echo "$TOOLS" | tr ' ' '\n' | grep -v '^curl' | tr '\n' ' ')
 
-taskset -c 1 "$build/tests/fleet/kcensus-fleet" --spec "$SPEC" --netns-wildcard \
-    --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-i=0
-until grep -q '^READY' "$work/fleet.out"; do
-    i=$((i + 1))
-    [ $i -le 600 ] && kill -0 $fleet_pid 2>/dev/null || { cat "$work/fleet.err"; exit 1; }
-    sleep 0.1
-done
+FLEET=$build/tests/fleet/kcensus-fleet FLEET_CPU=1
+start_fleet "$SPEC" "$work/truth.csv" --netns-wildcard || exit 1
 
 # N targets: consecutive fleet members on port 6443.
 python3 - "$N" >"$work/targets.txt" <<'PY'

@@ -11,16 +11,11 @@ fleet=$1
 spec=$2
 command -v kubectl >/dev/null || { echo "kubectl not installed"; exit 77; }
 tmp=$(mktemp -d)
-"$fleet" --spec "$spec" --truth "$tmp/truth.csv" --duration 60 >"$tmp/ready" &
-pid=$!
-cleanup() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
+. "$(dirname "$0")/../../lib/fleet.sh"
+cleanup() { stop_fleet; rm -rf "$tmp"; }
 trap cleanup EXIT
-i=0
-until grep -q '^READY' "$tmp/ready"; do
-    i=$((i + 1))
-    [ $i -gt 100 ] && { echo "no READY line"; exit 1; }
-    sleep 0.05
-done
+FLEET=$fleet FLEET_WAIT=5
+start_fleet "$spec" "$tmp/truth.csv" --duration 60 || { echo "no READY line"; exit 1; }
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
@@ -67,9 +62,8 @@ wide_ip=$(awk -F, '$2 == 6443 && $7 == "wide_open" { print $1; exit }' "$tmp/tru
 out=$(k "$wide_ip" get namespaces -o name)
 echo "$out" | grep -q '^namespace/kube-system$' || fail "namespaces on $wide_ip: $out"
 
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
+stop_fleet
+rc=$FLEET_STATUS
 trap - EXIT
 rm -rf "$tmp"
 [ $rc -eq 0 ] || fail "fleet exit code $rc after SIGTERM"

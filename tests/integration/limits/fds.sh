@@ -12,7 +12,7 @@ kcensus=$1 fleet=$2 spec=$3 compare=$4
 work=$(mktemp -d)
 trap 'stop_fleet; rm -rf "$work"' EXIT
 . "$(dirname "$0")/lib.sh"
-start_fleet
+start_limits_fleet
 
 scan() { # DB, then extra scan options
     db=$1; shift

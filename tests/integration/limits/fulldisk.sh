@@ -21,7 +21,7 @@ trap 'stop_fleet; umount "$work/disk" 2>/dev/null; rm -rf "$work"' EXIT
 . "$(dirname "$0")/lib.sh"
 mkdir "$work/disk"
 mount -t tmpfs -o size=384k tmpfs "$work/disk" || fail "cannot mount a tmpfs"
-start_fleet
+start_limits_fleet
 db="$work/disk/full.db"
 
 timeout 60 "$kcensus" scan -d "$db" --allow-loopback -p "$ports" \

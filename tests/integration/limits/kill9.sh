@@ -19,7 +19,7 @@ echo "kill seed $seed (replay with KC_KILL_SEED=$seed)"
 # Delays in ms, 150..1650, from the seed.
 delays=$(awk -v s="$seed" -v n=$kills \
     'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%d ", 150 + int(rand() * 1500) }')
-start_fleet
+start_limits_fleet
 total=$(($(wc -l <"$work/truth.csv") - 1))
 # 100 new connections/s: the scan of the spec takes 6 s or more, so the
 # first kill (at most 1.65 s in) always lands in the middle of it. The same options (and target order:

@@ -2,28 +2,15 @@
 # the private netns tests/netns-run.sh made), wait for READY, and scan.
 # Sourced; the caller sets kcensus, fleet, spec, compare and work first.
 
-# start_fleet: fleet in the background; sets fleet_pid, range, ports.
-start_fleet() {
-    "$fleet" --spec "$spec" --truth "$work/truth.csv" \
-        >"$work/fleet.out" 2>"$work/fleet.err" &
-    fleet_pid=$!
-    _i=0
-    until grep -q '^READY' "$work/fleet.out"; do
-        _i=$((_i + 1))
-        if [ $_i -gt 300 ] || ! kill -0 $fleet_pid 2>/dev/null; then
-            echo "fleet did not start"; cat "$work/fleet.err"; exit 1
-        fi
-        sleep 0.1
-    done
-    _ready=$(grep '^READY' "$work/fleet.out")
-    range=$(echo "$_ready" | sed -n 's/.* addrs=\([^ ]*\).*/\1/p')
-    ports=$(echo "$_ready" | sed -n 's/.* ports=\([^ ]*\).*/\1/p')
-}
+# start_fleet and stop_fleet: tests/lib/fleet.sh.
+. "$(dirname "$0")/../../lib/fleet.sh"
 
-stop_fleet() {
-    [ -n "${fleet_pid:-}" ] && kill $fleet_pid 2>/dev/null
-    [ -n "${fleet_pid:-}" ] && wait $fleet_pid 2>/dev/null
-    fleet_pid=
+# start_limits_fleet: the fleet of $spec in the background (stop_fleet
+# stops it); sets range, ports; exits 1 when it does not start.
+start_limits_fleet() {
+    FLEET=$fleet FLEET_WAIT=30
+    start_fleet "$spec" "$work/truth.csv" || exit 1
+    range=$FLEET_RANGE ports=$FLEET_PORTS
 }
 
 # fail MESSAGE: print it with the scan's stderr, exit 1.

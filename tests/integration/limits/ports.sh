@@ -15,7 +15,7 @@ trap 'stop_fleet; [ -n "${hold_pid:-}" ] && kill $hold_pid 2>/dev/null; rm -rf "
 . "$(dirname "$0")/lib.sh"
 lo=40000 hi=40199
 sysctl -q -w net.ipv4.ip_local_port_range="$lo $hi" || fail "cannot set the port range"
-start_fleet
+start_limits_fleet
 n=$(($(wc -l <"$work/truth.csv") - 1))
 [ "$n" -gt $((hi - lo + 1)) ] || fail "spec has $n targets, want more than the port range"
 

@@ -11,7 +11,7 @@ command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 77; }
 work=$(mktemp -d)
 trap 'stop_fleet; rm -rf "$work"' EXIT
 . "$(dirname "$0")/lib.sh"
-start_fleet
+start_limits_fleet
 timeout 600 valgrind -q --leak-check=full --error-exitcode=99 \
     --errors-for-leak-kinds=definite,possible --show-leak-kinds=definite,possible \
     --log-file="$work/vg.log" \

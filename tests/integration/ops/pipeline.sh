@@ -13,22 +13,14 @@
 set -u
 kcensus=$1 fleet=$2 spec=$3
 work=$(mktemp -d)
-fleet_pid=
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
+. "$(dirname "$0")/../../lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); }
 now_ms() { echo $(($(now_us) / 1000)); }
 
-"$fleet" --spec "$spec" --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-i=0
-until grep -q '^READY' "$work/fleet.out"; do
-    i=$((i + 1))
-    if [ $i -gt 200 ] || ! kill -0 $fleet_pid 2>/dev/null; then
-        cat "$work/fleet.err"; fail "fleet did not start"
-    fi
-    sleep 0.1
-done
+FLEET=$fleet FLEET_WAIT=20
+start_fleet "$spec" "$work/truth.csv" || fail "fleet did not start"
 # Fleet members listening on 6443 (the truth CSV: ip,port,...).
 awk -F, 'NR > 1 && $2 == 6443 {print $1}' "$work/truth.csv" | sort -u >"$work/members"
 nm=$(wc -l <"$work/members")

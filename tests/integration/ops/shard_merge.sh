@@ -10,23 +10,13 @@ set -u
 kcensus=$1 fleet=$2 spec=$3 n=${4:-3}
 seed=20261129
 work=$(mktemp -d)
-fleet_pid=
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
+. "$(dirname "$0")/../../lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-"$fleet" --spec "$spec" --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-i=0
-until grep -q '^READY' "$work/fleet.out"; do
-    i=$((i + 1))
-    if [ $i -gt 200 ] || ! kill -0 $fleet_pid 2>/dev/null; then
-        cat "$work/fleet.err"; fail "fleet did not start"
-    fi
-    sleep 0.1
-done
-ready=$(grep '^READY' "$work/fleet.out")
-range=$(echo "$ready" | sed -n 's/.* addrs=\([^ ]*\).*/\1/p')
-ports=$(echo "$ready" | sed -n 's/.* ports=\([^ ]*\).*/\1/p')
+FLEET=$fleet FLEET_WAIT=20
+start_fleet "$spec" "$work/truth.csv" || fail "fleet did not start"
+range=$FLEET_RANGE ports=$FLEET_PORTS
 
 scan() { # db extra-args...
     db=$1; shift

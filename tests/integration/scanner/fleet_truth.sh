@@ -7,20 +7,11 @@ set -u
 kcensus=$1 fleet=$2 spec=$3 compare=$4
 shift 4
 work=$(mktemp -d)
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
-"$fleet" --spec "$spec" --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-i=0
-until grep -q '^READY' "$work/fleet.out"; do
-    i=$((i + 1))
-    if [ $i -gt 200 ] || ! kill -0 $fleet_pid 2>/dev/null; then
-        echo "fleet did not start"; cat "$work/fleet.err"; exit 1
-    fi
-    sleep 0.1
-done
-ready=$(grep '^READY' "$work/fleet.out")
-range=$(echo "$ready" | sed -n 's/.* addrs=\([^ ]*\).*/\1/p')
-ports=$(echo "$ready" | sed -n 's/.* ports=\([^ ]*\).*/\1/p')
+. "$(dirname "$0")/../../lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$work"' EXIT
+FLEET=$fleet FLEET_WAIT=20
+start_fleet "$spec" "$work/truth.csv" || exit 1
+range=$FLEET_RANGE ports=$FLEET_PORTS
 status=0
 for c in "$@"; do
     for probes in default extended; do

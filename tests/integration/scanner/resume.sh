@@ -6,18 +6,11 @@
 set -u
 kcensus=$1 fleet=$2 spec=$3 compare=$4
 work=$(mktemp -d)
-trap 'kill $fleet_pid 2>/dev/null; wait $fleet_pid 2>/dev/null; rm -rf "$work"' EXIT
-"$fleet" --spec "$spec" --truth "$work/truth.csv" >"$work/fleet.out" 2>"$work/fleet.err" &
-fleet_pid=$!
-i=0
-until grep -q '^READY' "$work/fleet.out"; do
-    i=$((i + 1))
-    [ $i -le 200 ] && kill -0 $fleet_pid 2>/dev/null || { echo "no fleet"; exit 1; }
-    sleep 0.1
-done
-ready=$(grep '^READY' "$work/fleet.out")
-range=$(echo "$ready" | sed -n 's/.* addrs=\([^ ]*\).*/\1/p')
-ports=$(echo "$ready" | sed -n 's/.* ports=\([^ ]*\).*/\1/p')
+. "$(dirname "$0")/../../lib/fleet.sh"
+trap 'stop_fleet; rm -rf "$work"' EXIT
+FLEET=$fleet FLEET_WAIT=20
+start_fleet "$spec" "$work/truth.csv" || { echo "no fleet"; exit 1; }
+range=$FLEET_RANGE ports=$FLEET_PORTS
 db="$work/r.db"
 # Slow enough (10 targets/s) that the signal lands mid-scan.
 "$kcensus" scan -d "$db" --allow-loopback -p "$ports" --timeout 2s --store all \

@@ -91,6 +91,14 @@ static inline char *fixture_read(const char *name, size_t *len)
     "\"clean\",\n  \"buildDate\": \"2023-10-18T11:33:18Z\",\n  "             \
     "\"goVersion\": \"go1.20.10\",\n  \"compiler\": \"gc\",\n  "            \
     "\"platform\": \"linux/amd64\"\n}"
+/* A 1.13 build: no /livez or /readyz yet. */
+#define B_VERSION_113 \
+    "{\n  \"major\": \"1\",\n  \"minor\": \"13\",\n  \"gitVersion\": "     \
+    "\"v1.13.12\",\n  \"gitCommit\": "                                       \
+    "\"a8b52209ee172232b6db7a6e0ce2adc77458829f\",\n  \"gitTreeState\": "   \
+    "\"clean\",\n  \"buildDate\": \"2019-10-15T12:04:30Z\",\n  "             \
+    "\"goVersion\": \"go1.11.13\",\n  \"compiler\": \"gc\",\n  "            \
+    "\"platform\": \"linux/amd64\"\n}"
 #define B_VERSION_EKS \
     "{\n  \"major\": \"1\",\n  \"minor\": \"28+\",\n  \"gitVersion\": "    \
     "\"v1.28.5-eks-5e0fdde\",\n  \"gitCommit\": "                            \
