@@ -10,6 +10,7 @@ FUZZ_SECONDS ?= 15
 # deadlines) stay on the normal build: ASan's slowdown turns them into
 # timeouts, which is what those tests are built to catch.
 ASAN_INTEGRATION ?= fleet/truth-test-spec fleet/kubectl scanner/resume \
+	scanner/fleet-truth-2threads \
 	scanner/cli-scan scanner/fleet-truth ops/shard-merge ops/pipeline \
 	hostile/scan hostile/report-terminal hostile/report-csv \
 	hostile/report-json hostile/report-markup report/golden report/censys \

@@ -403,6 +403,12 @@ void kc_result_init(struct kc_result *r);
 void kc_result_clear(struct kc_result *r);
 /* Deep copy; returns 0 or -ENOMEM (dst left initialised). */
 int kc_result_copy(struct kc_result *dst, const struct kc_result *src);
+/* Deep copy with every byte string in one allocation, returned in *block:
+ * one malloc and one free per record instead of one per string (queues).
+ * Release with free(*block) and kc_result_init(dst), never with
+ * kc_result_clear. Returns 0 or -ENOMEM (dst initialised, *block NULL). */
+int kc_result_copy_packed(struct kc_result *dst, const struct kc_result *src,
+                          void **block);
 /* Probe result for id, or NULL if that probe is not in the record. */
 const struct kc_probe_result *kc_result_probe(const struct kc_result *r,
                                               enum kc_probe_id id);

@@ -1,5 +1,6 @@
 /* result.c - lifetime of struct kc_result. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -65,6 +66,35 @@ int kc_result_copy(struct kc_result *dst, const struct kc_result *src)
         kc_result_clear(dst);
         return -ENOMEM;
     }
+    return 0;
+}
+
+int kc_result_copy_packed(struct kc_result *dst, const struct kc_result *src,
+                          void **block)
+{
+    size_t total = 1, off = 0; /* 1: a block even when every string is empty */
+    char *p;
+    *block = NULL;
+#define SIZE_FIELD(f) total += src->f.data != NULL ? src->f.len : 0
+    KC_RESULT_BYTES(src, SIZE_FIELD);
+#undef SIZE_FIELD
+    p = malloc(total);
+    if (p == NULL) {
+        kc_result_init(dst);
+        return -ENOMEM;
+    }
+    *dst = *src;
+    /* Present-but-empty strings keep a non-NULL pointer (into the block). */
+#define PACK_FIELD(f)                                                    \
+    if (src->f.data != NULL) {                                           \
+        dst->f.data = p + off;                                           \
+        if (src->f.len)                                                  \
+            memcpy(p + off, src->f.data, src->f.len);                    \
+        off += src->f.len;                                               \
+    }
+    KC_RESULT_BYTES(src, PACK_FIELD);
+#undef PACK_FIELD
+    *block = p;
     return 0;
 }
 

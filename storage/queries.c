@@ -120,12 +120,16 @@ int kc_store_report_scan(struct kc_store *s, int64_t id,
 /* Groups                                                              */
 /* ------------------------------------------------------------------ */
 
-/* NULL integers come back as their marker values (one call per column). */
+/* NULL integers come back as their marker values (one call per column).
+ * Schema v4: read the narrow table itself (the `results` view decodes
+ * every row's codes and texts in SQL); vendor and posture are enum codes
+ * named in C, as_org a texts id resolved through a small cache. */
 #define GROUP_COLS                                                       \
     "SELECT CAST(r.git_version AS TEXT), coalesce(r.major, -1),"         \
-    " coalesce(r.minor, -1), r.vendor, r.posture, coalesce(r.port, 0),"  \
-    " r.country, coalesce(r.asn, 0), r.as_org, r.weight"                 \
-    " FROM results r"
+    " coalesce(r.minor, -1), coalesce(r.vendor, 0),"                     \
+    " coalesce(r.posture, 0), coalesce(r.port, 0),"                      \
+    " r.country, coalesce(r.asn, 0), coalesce(r.as_org, 0), r.weight"    \
+    " FROM result_rows r"
 
 /* One representative row (lowest id) per unit; rows without an address
  * (imported buckets) stand for themselves. */
@@ -133,23 +137,24 @@ static const char *const group_sql[KC_UNIT__COUNT] = {
     /* Endpoints: read by rowid range (part_sql), see range_sql. */
     [KC_UNIT_ENDPOINT] = NULL,
     [KC_UNIT_IP] =
-        GROUP_COLS " WHERE r.id IN (SELECT min(id) FROM results"
+        GROUP_COLS " WHERE r.id IN (SELECT min(id) FROM result_rows"
         " WHERE scan_id = ?1 AND is_kubernetes = 1"
-        " GROUP BY CASE WHEN ip = '' THEN 'row:' || id ELSE ip END)",
+        " GROUP BY CASE WHEN addr = '' THEN 'row:' || id"
+        " ELSE 'ip:' || addr END)",
     /* A cluster: its cluster-info CA; else the CA another endpoint with
      * the same certificate showed; else its certificate; else itself. */
     [KC_UNIT_CLUSTER] =
         GROUP_COLS " WHERE r.id IN (WITH cert_ca AS ("
-        "  SELECT cert_id, min(cluster_ca_sha256) AS ca FROM results"
+        "  SELECT cert_id, min(cluster_ca_sha256) AS ca FROM result_rows"
         "  WHERE scan_id = ?1 AND is_kubernetes = 1 AND cert_id IS NOT NULL"
         "   AND coalesce(cluster_ca_sha256, '') <> '' GROUP BY cert_id)"
-        " SELECT min(x.id) FROM results x"
+        " SELECT min(x.id) FROM result_rows x"
         " LEFT JOIN cert_ca c ON c.cert_id = x.cert_id"
         " WHERE x.scan_id = ?1 AND x.is_kubernetes = 1"
         " GROUP BY coalesce('ca:' || nullif(x.cluster_ca_sha256, ''),"
         "  'ca:' || c.ca, 'cert:' || x.cert_id,"
-        "  CASE WHEN x.ip = '' THEN 'row:' || x.id"
-        "  ELSE 'ep:' || x.ip || ':' || x.port || ':' || x.sni END))",
+        "  CASE WHEN x.addr = '' THEN 'row:' || x.id"
+        "  ELSE 'ep:' || x.addr || ':' || x.port || ':' || x.sni END))",
 };
 
 static const char *col_text(sqlite3_stmt *st, int i)
@@ -177,16 +182,66 @@ static const char part_sql[] =
  * first and last rowid in it, which the index keeps in order. */
 static const char range_sql[] =
     "WITH RECURSIVE m(v) AS ("
-    " SELECT (SELECT min(minor) FROM results WHERE scan_id = ?1"
+    " SELECT (SELECT min(minor) FROM result_rows WHERE scan_id = ?1"
     "  AND is_kubernetes = 1 AND minor IS NOT NULL)"
-    " UNION ALL SELECT (SELECT min(minor) FROM results WHERE scan_id = ?1"
+    " UNION ALL SELECT (SELECT min(minor) FROM result_rows WHERE scan_id = ?1"
     "  AND is_kubernetes = 1 AND minor > m.v) FROM m WHERE m.v IS NOT NULL),"
     " e AS (SELECT"
-    " (SELECT id FROM results WHERE scan_id = ?1 AND is_kubernetes = 1"
+    " (SELECT id FROM result_rows WHERE scan_id = ?1 AND is_kubernetes = 1"
     "  AND minor IS m.v ORDER BY id LIMIT 1) AS lo,"
-    " (SELECT id FROM results WHERE scan_id = ?1 AND is_kubernetes = 1"
+    " (SELECT id FROM result_rows WHERE scan_id = ?1 AND is_kubernetes = 1"
     "  AND minor IS m.v ORDER BY id DESC LIMIT 1) AS hi FROM m)"
     " SELECT min(lo), max(hi) FROM e";
+
+/* texts.id -> value for the as_org column: a few hundred distinct
+ * organisations over millions of rows, so a direct-mapped cache. */
+#define ORG_CACHE 1024
+
+struct org_cache {
+    sqlite3_stmt *get;
+    struct {
+        int64_t id; /* 0 = empty */
+        char *value;
+    } slot[ORG_CACHE];
+};
+
+static void org_cache_free(struct org_cache *c)
+{
+    sqlite3_finalize(c->get);
+    for (size_t i = 0; i < ORG_CACHE; i++)
+        free(c->slot[i].value);
+    free(c);
+}
+
+/* The text of id (NULL for 0 or a missing row); -ENOMEM in *rc. */
+static const char *org_name(struct org_cache *c, int64_t id, int *rc)
+{
+    size_t i = (size_t)id % ORG_CACHE;
+    const unsigned char *v;
+    if (id == 0)
+        return NULL;
+    if (c->slot[i].id == id)
+        return c->slot[i].value;
+    sqlite3_reset(c->get);
+    sqlite3_bind_int64(c->get, 1, id);
+    if (sqlite3_step(c->get) != SQLITE_ROW ||
+        (v = sqlite3_column_text(c->get, 0)) == NULL)
+        return NULL;
+    free(c->slot[i].value);
+    c->slot[i].id = 0;
+    c->slot[i].value = strdup((const char *)v);
+    if (c->slot[i].value == NULL) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    c->slot[i].id = id;
+    return c->slot[i].value;
+}
+
+static const char *code_or_null(const char *name)
+{
+    return name[0] != '\0' && name[0] != '?' ? name : NULL;
+}
 
 /* Runs a prepared groups statement, handing each row to cb. */
 static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
@@ -194,30 +249,42 @@ static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
                                    const struct kc_report_group *g),
                          void *ctx, struct kc_error *err)
 {
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    struct org_cache *orgs = calloc(1, sizeof(*orgs));
+    int rc = orgs ? kc_store_prepare(s, "SELECT value FROM texts WHERE id = ?1",
+                                     &orgs->get, err)
+                  : kc_error_set(err, -ENOMEM, "out of memory");
+    while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct kc_report_group g;
         int64_t w = sqlite3_column_int64(st, 9);
         int64_t asn = sqlite3_column_int64(st, 7);
+        rc = 0;
         g.git_version = col_text(st, 0);
         /* After the text call: its length, NUL bytes included. */
         g.git_version_len = (size_t)sqlite3_column_bytes(st, 0);
         g.major = sqlite3_column_int(st, 1);
         g.minor = sqlite3_column_int(st, 2);
-        g.vendor = col_text(st, 3);
-        g.posture = col_text(st, 4);
+        g.vendor = code_or_null(kc_vendor_str(sqlite3_column_int(st, 3)));
+        g.posture = code_or_null(kc_posture_str(sqlite3_column_int(st, 4)));
         g.port = sqlite3_column_int(st, 5);
         g.country = col_text(st, 6);
         g.asn = asn > 0 && asn <= UINT32_MAX ? (uint32_t)asn : 0;
-        g.as_org = col_text(st, 8);
+        g.as_org = org_name(orgs, sqlite3_column_int64(st, 8), &rc);
         g.weight = w > 0 ? (uint64_t)w : 0;
+        if (rc != 0) {
+            rc = kc_error_set(err, rc, "out of memory");
+            break;
+        }
         rc = cb(ctx, &g);
         if (rc != 0)
-            return rc < 0 ? rc : -ECANCELED;
+            rc = rc < 0 ? rc : -ECANCELED;
     }
-    if (rc != SQLITE_DONE)
-        return kc_store_fail(s, err, rc, "reading results");
-    return 0;
+    if (rc == SQLITE_DONE)
+        rc = 0;
+    else if (rc > 0)
+        rc = kc_store_fail(s, err, rc, "reading results");
+    if (orgs != NULL)
+        org_cache_free(orgs);
+    return rc;
 }
 
 int kc_store_report_groups(struct kc_store *s, int64_t scan_id,

@@ -229,24 +229,49 @@ int kc_store_foreach_result(struct kc_store *s, int64_t scan_id,
     sqlite3_finalize(st);
     sqlite3_finalize(pst);
     crc = kc_store_exec(s, "COMMIT", rc == 0 ? err : NULL);
-    if (crc != 0)
+    if (crc != 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->rollbacks++; /* texts the callback's updates stored are gone */
+    }
     kc_store_unlock(s);
     return rc != 0 ? rc : crc;
 }
 
+/* Schema v4: codes, text ids and the versions row (kc_bind_verdict). */
 static const char verdict_sql[] =
-    "UPDATE results SET is_kubernetes = ?22, evidence = ?23, posture = ?24,"
-    " git_version = ?25, major = ?26, minor = ?27, patch = ?28,"
-    " prerelease = ?29, vendor = ?30, vendor_suffix = ?31, v_major = ?32,"
-    " v_minor = ?33, git_commit = ?34, git_tree_state = ?35,"
-    " build_date = ?36, go_version = ?37, compiler = ?38, platform = ?39,"
-    " cluster_info_readable = ?40, cluster_ca_sha256 = ?41, jws_keys = ?42,"
-    " namespaces_count = ?43, classifier_version = ?44 WHERE id = ?1";
+    "UPDATE result_rows SET is_kubernetes = ?22, evidence = ?23,"
+    " posture = ?24, git_version = ?25, major = ?26, minor = ?27,"
+    " patch = ?28, prerelease = ?29, vendor = ?30, vendor_suffix = ?31,"
+    " version_id = ?32, cluster_info_readable = ?40,"
+    " cluster_ca_sha256 = ?41, jws_keys = ?42, namespaces_count = ?43,"
+    " classifier_version = ?44 WHERE id = ?1";
 
 static const char geo_sql[] =
-    "UPDATE results SET country = ?45, asn = ?46, as_org = ?47,"
+    "UPDATE result_rows SET country = ?45, asn = ?46, as_org = ?47,"
     " provider = ?48, geo_source = ?2 WHERE id = ?1";
+
+static int bind_update(struct kc_store *s, sqlite3_stmt *st, bool geo,
+                       const struct kc_result *r, const char *geo_source,
+                       struct kc_error *err)
+{
+    int64_t src;
+    int rc = 0;
+    if (s->upd == NULL)
+        rc = kc_insert_new(s, 0, &s->upd, err);
+    if (rc != 0)
+        return rc;
+    if (!geo)
+        return kc_bind_verdict(s->upd, st, r, err);
+    rc = kc_insert_text_id(s->upd, geo_source, &src, err);
+    if (rc == 0) {
+        if (src != 0)
+            sqlite3_bind_int64(st, 2, src);
+        else
+            sqlite3_bind_null(st, 2);
+        rc = kc_bind_geo(s->upd, st, r, err);
+    }
+    return rc;
+}
 
 static int update_one(struct kc_store *s, const char *sql, int64_t id,
                       const struct kc_result *r, const char *geo_source,
@@ -258,17 +283,12 @@ static int update_one(struct kc_store *s, const char *sql, int64_t id,
     rc = kc_store_prepare(s, sql, &st, err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, id);
-        if (sql == geo_sql) {
-            kc_bind_text_or_null(st, 2, geo_source);
-            kc_bind_geo(st, r);
-        } else {
-            kc_bind_verdict(st, r);
-        }
-        step = sqlite3_step(st);
+        rc = bind_update(s, st, sql == geo_sql, r, geo_source, err);
+        step = rc == 0 ? sqlite3_step(st) : SQLITE_DONE;
         sqlite3_finalize(st);
-        if (step != SQLITE_DONE)
+        if (rc == 0 && step != SQLITE_DONE)
             rc = kc_store_fail(s, err, step, "updating a result");
-        else if (sqlite3_changes(s->db) == 0)
+        else if (rc == 0 && sqlite3_changes(s->db) == 0)
             rc = kc_error_set(err, -ENOENT, "no result with id %lld",
                               (long long)id);
     }

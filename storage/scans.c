@@ -129,7 +129,7 @@ int kc_store_stored_indexes(struct kc_store *s, int64_t scan_id, uint64_t lo,
                             struct kc_error *err)
 {
     static const char sql[] =
-        "SELECT target_index FROM results WHERE scan_id = ?1"
+        "SELECT target_index FROM result_rows WHERE scan_id = ?1"
         " AND target_index >= ?2 AND target_index < ?3 ORDER BY target_index";
     sqlite3_stmt *st;
     uint64_t *v = NULL;
@@ -332,7 +332,8 @@ int kc_store_list_scans(struct kc_store *s,
         " (julianday(finished_at) - julianday(started_at)) * 86400.0,"
         " seed, shard_index, shard_count, targets_total, dispatched,"
         " completed, stored, kubernetes, next_dispatch, low_uncommitted,"
-        " (SELECT coalesce(sum(weight), 0) FROM results WHERE scan_id = s.id)");
+        " (SELECT coalesce(sum(weight), 0) FROM result_rows"
+        " WHERE scan_id = s.id)");
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
         off += kc_snprintf(sql + off, sizeof(sql) - off, ", %s", count_cols[i]);
     kc_snprintf(sql + off, sizeof(sql) - off, " FROM scans s ORDER BY id");

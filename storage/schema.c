@@ -299,7 +299,287 @@ static const char v3_sql[] =
     "  max(CASE probe WHEN 6 THEN status END) AS namespaces"
     " FROM probe_rows GROUP BY result_id;";
 
-static const char *const migrations[] = {v1_sql, v2_sql, v3_sql};
+/* v4: narrow rows for census scale (issue #5's size and rate goals).
+ * `results` becomes a view over the narrow table `result_rows`, with the
+ * same column names, order and readable values as v3, so every SELECT
+ * keeps working; INSTEAD OF triggers accept INSERT and DELETE on it.
+ * - address: `addr` is the IPv4 address as an integer, else the text form
+ *   (IPv6, '' for imported buckets); the unique key is on integers, the
+ *   view renders `ip` and `ip_int` from it. No separate address index:
+ *   range queries use the unique key (`scan_id = ? AND addr BETWEEN`, or
+ *   `scan_id IN (SELECT id FROM scans)` for every scan);
+ * - vocabulary columns (outcome, phase, probe_set, posture, vendor,
+ *   provider; probe outcome) are the integer codes of common/common.h's
+ *   enums, named by `codes`;
+ * - repeated short text (detail, tls_version, cipher, alpn, evidence,
+ *   vendor_suffix, classifier_version, as_org, geo_source) is stored once in
+ *   `texts` and referenced by id;
+ * - the /version fields other than gitVersion are stored once per distinct
+ *   document in `versions` (one row per build seen, like bodies);
+ * - finished_at is stored as duration_ms after started_at;
+ * - probe_rows' five 0/1 flags are one bit field.
+ * Both tables are rebuilt (create, copy, drop, rename), in one transaction. */
+#define V4_CODE(kind, col) \
+    "(SELECT code FROM codes WHERE kind = '" kind "' AND name = " col ")"
+#define V4_NAME(kind, col) \
+    "(SELECT name FROM codes WHERE kind = '" kind "' AND code = " col ")"
+#define V4_TEXT_ID(col) "(SELECT id FROM texts WHERE value = " col ")"
+#define V4_TEXT(col) "(SELECT value FROM texts WHERE id = " col ")"
+#define V4_IP_TEXT(a)                                                      \
+    "CASE WHEN typeof(" a ") = 'integer' THEN ((" a " >> 24) & 255) || '.'" \
+    " || ((" a " >> 16) & 255) || '.' || ((" a " >> 8) & 255) || '.' ||"  \
+    " (" a " & 255) ELSE " a " END"
+#define V4_IP_INT(a) "CASE WHEN typeof(" a ") = 'integer' THEN " a " END"
+#define V4_VERSION_MATCH(v, r)                                             \
+    v ".git_commit IS " r ".git_commit AND " v ".build_date IS " r         \
+    ".build_date AND " v ".v_major IS " r ".v_major AND " v ".v_minor IS " \
+    r ".v_minor AND " v ".git_tree_state IS " r ".git_tree_state AND " v   \
+    ".go_version IS " r ".go_version AND " v ".compiler IS " r ".compiler" \
+    " AND " v ".platform IS " r ".platform"
+#define V4_ANY_VERSION(r)                                                  \
+    "coalesce(" r ".v_major, " r ".v_minor, " r ".git_commit, " r          \
+    ".git_tree_state, " r ".build_date, " r ".go_version, " r ".compiler," \
+    " " r ".platform) IS NOT NULL"
+#define V4_TEXT_COLS(r, from)                                              \
+    "SELECT " r ".detail AS v" from " UNION ALL SELECT " r ".tls_version"  \
+    from " UNION ALL SELECT " r ".cipher" from " UNION ALL SELECT " r      \
+    ".alpn" from " UNION ALL SELECT " r ".evidence" from " UNION ALL"      \
+    " SELECT " r ".vendor_suffix" from " UNION ALL SELECT " r              \
+    ".classifier_version" from " UNION ALL SELECT " r ".as_org" from       \
+    " UNION ALL SELECT " r ".geo_source" from
+static const char v4_sql[] =
+    "DROP VIEW latest_results; DROP VIEW kubernetes; DROP VIEW version_counts;"
+    "DROP VIEW probe_status; DROP VIEW probes;"
+    "CREATE TABLE codes ("
+    " kind TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
+    " PRIMARY KEY (kind, code), UNIQUE (kind, name)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO codes VALUES"
+    " ('outcome', 0, 'ok'), ('outcome', 1, 'refused'), ('outcome', 2, 'timeout'),"
+    " ('outcome', 3, 'tls_error'), ('outcome', 4, 'protocol_error'),"
+    " ('outcome', 5, 'too_large'), ('outcome', 6, 'closed'),"
+    " ('outcome', 7, 'blocked'), ('outcome', 8, 'dns_error'),"
+    " ('outcome', 9, 'unreachable'),"
+    " ('phase', 1, 'connect'), ('phase', 2, 'tls'), ('phase', 3, 'response'),"
+    " ('posture', 1, 'open'), ('posture', 2, 'limited'),"
+    " ('posture', 3, 'rbac_denied'), ('posture', 4, 'disabled'),"
+    " ('posture', 5, 'wide_open'), ('posture', 6, 'legacy'),"
+    " ('posture', 7, 'unknown'),"
+    " ('vendor', 1, 'upstream'), ('vendor', 2, 'gke'), ('vendor', 3, 'eks'),"
+    " ('vendor', 4, 'openshift'), ('vendor', 5, 'iks'), ('vendor', 6, 'aliyun'),"
+    " ('vendor', 7, 'tke'), ('vendor', 8, 'k3s'), ('vendor', 9, 'rke2'),"
+    " ('vendor', 10, 'k0s'), ('vendor', 11, 'vmware'), ('vendor', 12, 'microk8s'),"
+    " ('vendor', 13, 'hpe'), ('vendor', 14, 'vke'), ('vendor', 15, 'other'),"
+    " ('provider', 1, 'aws'), ('provider', 2, 'gcp'), ('provider', 3, 'azure'),"
+    " ('provider', 4, 'alibaba'), ('provider', 5, 'tencent'), ('provider', 6, 'ibm'),"
+    " ('provider', 7, 'oracle'), ('provider', 8, 'digitalocean'),"
+    " ('provider', 9, 'hetzner'), ('provider', 10, 'ovh'), ('provider', 11, 'other'),"
+    " ('probe', 0, 'version'), ('probe', 1, 'healthz'), ('probe', 2, 'livez'),"
+    " ('probe', 3, 'readyz'), ('probe', 4, 'cluster_info'), ('probe', 5, 'api'),"
+    " ('probe', 6, 'namespaces'),"
+    " ('probe_set', 0, 'default'), ('probe_set', 1, 'extended'),"
+    " ('probe_set', 2, 'version');"
+    "CREATE TABLE texts (id INTEGER PRIMARY KEY, value TEXT NOT NULL UNIQUE);"
+    "INSERT INTO texts (value) SELECT DISTINCT v FROM ("
+    V4_TEXT_COLS("r", " FROM results r") ") WHERE v IS NOT NULL AND v <> '';"
+    "CREATE TABLE versions ("
+    " id INTEGER PRIMARY KEY,"
+    " v_major BLOB, v_minor BLOB, git_commit BLOB, git_tree_state BLOB,"
+    " build_date BLOB, go_version BLOB, compiler BLOB, platform BLOB"
+    ");"
+    "CREATE INDEX versions_key ON versions (git_commit, build_date);"
+    "INSERT INTO versions (v_major, v_minor, git_commit, git_tree_state,"
+    " build_date, go_version, compiler, platform)"
+    " SELECT DISTINCT v_major, v_minor, git_commit, git_tree_state,"
+    " build_date, go_version, compiler, platform FROM results r"
+    " WHERE " V4_ANY_VERSION("r") ";"
+    "CREATE TABLE result_rows ("
+    " id INTEGER PRIMARY KEY,"
+    " scan_id INTEGER NOT NULL REFERENCES scans(id),"
+    " addr BLOB NOT NULL," /* IPv4: integer; else the text form */
+    " port INTEGER NOT NULL,"
+    " sni TEXT NOT NULL DEFAULT '',"
+    " target_index INTEGER NOT NULL,"
+    " ip6 BLOB,"
+    " outcome INTEGER NOT NULL, phase INTEGER,"
+    " detail INTEGER REFERENCES texts(id),"
+    " started_at INTEGER, duration_ms INTEGER,"
+    " connect_us INTEGER, tls_us INTEGER, rtt_us INTEGER, attempts INTEGER,"
+    " tls_version INTEGER REFERENCES texts(id),"
+    " cipher INTEGER REFERENCES texts(id),"
+    " alpn INTEGER REFERENCES texts(id),"
+    " cert_id INTEGER REFERENCES certificates(id),"
+    " probe_set INTEGER,"
+    " is_kubernetes INTEGER, evidence INTEGER REFERENCES texts(id),"
+    " posture INTEGER,"
+    " git_version BLOB,"
+    " major INTEGER, minor INTEGER, patch INTEGER, prerelease INTEGER,"
+    " vendor INTEGER, vendor_suffix INTEGER REFERENCES texts(id),"
+    " version_id INTEGER REFERENCES versions(id),"
+    " cluster_info_readable INTEGER, cluster_ca_sha256 TEXT,"
+    " jws_keys INTEGER, namespaces_count INTEGER,"
+    " classifier_version INTEGER REFERENCES texts(id),"
+    " country TEXT, asn INTEGER, as_org INTEGER REFERENCES texts(id),"
+    " provider INTEGER, geo_source INTEGER REFERENCES texts(id),"
+    " weight INTEGER NOT NULL DEFAULT 1"
+    ");"
+    "INSERT INTO result_rows (id, scan_id, addr, port, sni, target_index, ip6,"
+    " outcome, phase, detail, started_at, duration_ms, connect_us, tls_us,"
+    " rtt_us, attempts, tls_version, cipher, alpn, cert_id, probe_set,"
+    " is_kubernetes, evidence, posture, git_version, major, minor, patch,"
+    " prerelease, vendor, vendor_suffix, version_id, cluster_info_readable,"
+    " cluster_ca_sha256, jws_keys, namespaces_count, classifier_version,"
+    " country, asn, as_org, provider, geo_source, weight)"
+    " SELECT r.id, r.scan_id, coalesce(r.ip_int, r.ip), r.port, r.sni,"
+    " r.target_index, r.ip6, " V4_CODE("outcome", "r.outcome") ","
+    " " V4_CODE("phase", "r.phase") ", " V4_TEXT_ID("r.detail") ","
+    " r.started_at, r.finished_at - r.started_at, r.connect_us, r.tls_us,"
+    " r.rtt_us, r.attempts, " V4_TEXT_ID("r.tls_version") ","
+    " " V4_TEXT_ID("r.cipher") ", " V4_TEXT_ID("r.alpn") ", r.cert_id,"
+    " " V4_CODE("probe_set", "r.probe_set") ", r.is_kubernetes,"
+    " " V4_TEXT_ID("r.evidence") ", " V4_CODE("posture", "r.posture") ","
+    " r.git_version, r.major, r.minor, r.patch, r.prerelease,"
+    " " V4_CODE("vendor", "r.vendor") ", " V4_TEXT_ID("r.vendor_suffix") ","
+    " CASE WHEN " V4_ANY_VERSION("r") " THEN (SELECT v.id FROM versions v"
+    "  WHERE " V4_VERSION_MATCH("v", "r") ") END,"
+    " r.cluster_info_readable, r.cluster_ca_sha256, r.jws_keys,"
+    " r.namespaces_count, " V4_TEXT_ID("r.classifier_version") ","
+    " r.country, r.asn, " V4_TEXT_ID("r.as_org") ","
+    " " V4_CODE("provider", "r.provider") ", " V4_TEXT_ID("r.geo_source") ","
+    " r.weight FROM results r ORDER BY r.id;"
+    "DROP TABLE results;"
+    "CREATE UNIQUE INDEX result_rows_key"
+    " ON result_rows (scan_id, addr, port, sni);"
+    "CREATE INDEX result_rows_k8s_version ON result_rows (scan_id, minor)"
+    " WHERE is_kubernetes = 1;"
+    "CREATE TABLE probe_rows_v4 ("
+    " result_id INTEGER NOT NULL REFERENCES result_rows(id),"
+    " seq INTEGER NOT NULL,"
+    " probe INTEGER NOT NULL," /* enum kc_probe_id */
+    /* 1 sent, 2 answered, 4 has_audit_id, 8 has_pf_flowschema,
+     * 16 has_pf_prioritylevel */
+    " flags INTEGER NOT NULL,"
+    " outcome INTEGER," /* enum kc_outcome; NULL when answered or not sent */
+    " status INTEGER,"
+    " body_id INTEGER REFERENCES bodies(id),"
+    " body_total INTEGER, rtt_us INTEGER,"
+    " PRIMARY KEY (result_id, seq)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO probe_rows_v4 SELECT result_id, seq, probe,"
+    " (sent <> 0) | ((answered <> 0) << 1) | ((has_audit_id <> 0) << 2)"
+    " | ((has_pf_flowschema <> 0) << 3) | ((has_pf_prioritylevel <> 0) << 4),"
+    " " V4_CODE("outcome", "outcome") ", status, body_id, body_total, rtt_us"
+    " FROM probe_rows;"
+    "DROP TABLE probe_rows;"
+    "ALTER TABLE probe_rows_v4 RENAME TO probe_rows;"
+    /* The readable face: v3's results, column for column (plus addr). */
+    "CREATE VIEW results AS SELECT r.id, r.scan_id, r.target_index,"
+    " " V4_IP_TEXT("r.addr") " AS ip, " V4_IP_INT("r.addr") " AS ip_int,"
+    " r.ip6, r.port, r.sni, " V4_NAME("outcome", "r.outcome") " AS outcome,"
+    " " V4_NAME("phase", "r.phase") " AS phase,"
+    " " V4_TEXT("r.detail") " AS detail, r.started_at,"
+    " r.started_at + r.duration_ms AS finished_at, r.connect_us, r.tls_us,"
+    " r.rtt_us, r.attempts, " V4_TEXT("r.tls_version") " AS tls_version,"
+    " " V4_TEXT("r.cipher") " AS cipher, " V4_TEXT("r.alpn") " AS alpn,"
+    " r.cert_id, " V4_NAME("probe_set", "r.probe_set") " AS probe_set,"
+    " r.is_kubernetes, " V4_TEXT("r.evidence") " AS evidence,"
+    " " V4_NAME("posture", "r.posture") " AS posture, r.git_version,"
+    " r.major, r.minor, r.patch, r.prerelease,"
+    " " V4_NAME("vendor", "r.vendor") " AS vendor,"
+    " " V4_TEXT("r.vendor_suffix") " AS vendor_suffix,"
+    " v.v_major, v.v_minor, v.git_commit, v.git_tree_state, v.build_date,"
+    " v.go_version, v.compiler, v.platform, r.cluster_info_readable,"
+    " r.cluster_ca_sha256, r.jws_keys, r.namespaces_count,"
+    " " V4_TEXT("r.classifier_version") " AS classifier_version,"
+    " r.country, r.asn, " V4_TEXT("r.as_org") " AS as_org,"
+    " " V4_NAME("provider", "r.provider") " AS provider, r.weight,"
+    " " V4_TEXT("r.geo_source") " AS geo_source, r.addr"
+    " FROM result_rows r LEFT JOIN versions v ON v.id = r.version_id;"
+    /* Writes through the view (merge, import, scripts): the texts and
+     * version documents first, then the row. NOT EXISTS rather than OR
+     * IGNORE, so an outer INSERT OR IGNORE/REPLACE cannot change them. */
+    "CREATE TRIGGER results_insert INSTEAD OF INSERT ON results BEGIN"
+    " INSERT INTO texts (value) SELECT DISTINCT v FROM (" V4_TEXT_COLS("NEW", "")
+    ") WHERE v IS NOT NULL AND v <> ''"
+    "  AND NOT EXISTS (SELECT 1 FROM texts t WHERE t.value = v);"
+    " INSERT INTO versions (v_major, v_minor, git_commit, git_tree_state,"
+    "  build_date, go_version, compiler, platform)"
+    "  SELECT NEW.v_major, NEW.v_minor, NEW.git_commit, NEW.git_tree_state,"
+    "  NEW.build_date, NEW.go_version, NEW.compiler, NEW.platform"
+    "  WHERE " V4_ANY_VERSION("NEW") " AND NOT EXISTS (SELECT 1 FROM"
+    "  versions v WHERE " V4_VERSION_MATCH("v", "NEW") ");"
+    " INSERT INTO result_rows (id, scan_id, addr, port, sni, target_index,"
+    "  ip6, outcome, phase, detail, started_at, duration_ms, connect_us,"
+    "  tls_us, rtt_us, attempts, tls_version, cipher, alpn, cert_id,"
+    "  probe_set, is_kubernetes, evidence, posture, git_version, major,"
+    "  minor, patch, prerelease, vendor, vendor_suffix, version_id,"
+    "  cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count,"
+    "  classifier_version, country, asn, as_org, provider, geo_source, weight)"
+    "  VALUES (NEW.id, NEW.scan_id, coalesce(NEW.ip_int, NEW.ip, ''),"
+    "  NEW.port, coalesce(NEW.sni, ''), NEW.target_index, NEW.ip6,"
+    "  " V4_CODE("outcome", "NEW.outcome") ", " V4_CODE("phase", "NEW.phase") ","
+    "  " V4_TEXT_ID("NEW.detail") ", NEW.started_at,"
+    "  NEW.finished_at - NEW.started_at, NEW.connect_us, NEW.tls_us,"
+    "  NEW.rtt_us, NEW.attempts, " V4_TEXT_ID("NEW.tls_version") ","
+    "  " V4_TEXT_ID("NEW.cipher") ", " V4_TEXT_ID("NEW.alpn") ", NEW.cert_id,"
+    "  " V4_CODE("probe_set", "NEW.probe_set") ", NEW.is_kubernetes,"
+    "  " V4_TEXT_ID("NEW.evidence") ", " V4_CODE("posture", "NEW.posture") ","
+    "  NEW.git_version, NEW.major, NEW.minor, NEW.patch, NEW.prerelease,"
+    "  " V4_CODE("vendor", "NEW.vendor") ", " V4_TEXT_ID("NEW.vendor_suffix") ","
+    "  CASE WHEN " V4_ANY_VERSION("NEW") " THEN (SELECT v.id FROM versions v"
+    "   WHERE " V4_VERSION_MATCH("v", "NEW") ") END,"
+    "  NEW.cluster_info_readable, NEW.cluster_ca_sha256, NEW.jws_keys,"
+    "  NEW.namespaces_count, " V4_TEXT_ID("NEW.classifier_version") ","
+    "  NEW.country, NEW.asn, " V4_TEXT_ID("NEW.as_org") ","
+    "  " V4_CODE("provider", "NEW.provider") ", " V4_TEXT_ID("NEW.geo_source") ","
+    "  coalesce(NEW.weight, 1));"
+    "END;"
+    "CREATE TRIGGER results_delete INSTEAD OF DELETE ON results BEGIN"
+    " DELETE FROM probe_rows WHERE result_id = OLD.id;"
+    " DELETE FROM result_rows WHERE id = OLD.id;"
+    "END;"
+    "CREATE VIEW probes AS"
+    " SELECT p.result_id, p.seq, " PROBE_CODE_TO_NAME("p.probe") " AS probe,"
+    "  p.flags & 1 AS sent, (p.flags >> 1) & 1 AS answered,"
+    "  " V4_NAME("outcome", "p.outcome") " AS outcome, p.status,"
+    "  (p.flags >> 2) & 1 AS has_audit_id,"
+    "  (p.flags >> 3) & 1 AS has_pf_flowschema,"
+    "  (p.flags >> 4) & 1 AS has_pf_prioritylevel,"
+    "  b.content_type, b.body, p.body_total, p.rtt_us"
+    " FROM probe_rows p LEFT JOIN bodies b ON b.id = p.body_id;"
+    "CREATE VIEW latest_results AS"
+    " SELECT * FROM (SELECT r.*, row_number() OVER"
+    "  (PARTITION BY r.addr, r.port, r.sni ORDER BY r.scan_id DESC) AS rn_"
+    "  FROM results r) WHERE rn_ = 1;"
+    "CREATE VIEW kubernetes AS"
+    " SELECT r.scan_id, s.label AS scan_label, r.ip, r.port, r.sni,"
+    "  r.posture, CAST(r.git_version AS TEXT) AS git_version,"
+    "  r.major, r.minor, r.patch, r.vendor, r.evidence,"
+    "  CAST(r.platform AS TEXT) AS platform,"
+    "  CAST(r.go_version AS TEXT) AS go_version,"
+    "  r.cluster_info_readable, r.jws_keys, r.namespaces_count,"
+    "  r.country, r.asn, r.as_org, r.provider,"
+    "  c.subject_cn AS cert_cn, c.issuer_cn AS cert_issuer_cn,"
+    "  strftime('%Y-%m-%dT%H:%M:%fZ', r.started_at / 1000.0, 'unixepoch')"
+    "   AS started_at, r.weight, r.addr"
+    " FROM results r JOIN scans s ON s.id = r.scan_id"
+    " LEFT JOIN certificates c ON c.id = r.cert_id"
+    " WHERE r.is_kubernetes = 1;"
+    "CREATE VIEW version_counts AS"
+    " SELECT scan_id, major, minor, sum(weight) AS n FROM result_rows"
+    " WHERE is_kubernetes = 1 GROUP BY scan_id, major, minor;"
+    "CREATE VIEW probe_status AS"
+    " SELECT result_id,"
+    "  max(CASE probe WHEN 0 THEN status END) AS version,"
+    "  max(CASE probe WHEN 1 THEN status END) AS healthz,"
+    "  max(CASE probe WHEN 2 THEN status END) AS livez,"
+    "  max(CASE probe WHEN 3 THEN status END) AS readyz,"
+    "  max(CASE probe WHEN 4 THEN status END) AS cluster_info,"
+    "  max(CASE probe WHEN 5 THEN status END) AS api,"
+    "  max(CASE probe WHEN 6 THEN status END) AS namespaces"
+    " FROM probe_rows GROUP BY result_id;";
+
+static const char *const migrations[] = {v1_sql, v2_sql, v3_sql, v4_sql};
 
 const char *kc_schema_migration(int from_version)
 {

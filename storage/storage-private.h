@@ -18,6 +18,13 @@ struct kc_store {
      * thread takes it for each batch, so the API is safe to call while a
      * sink is alive (calls simply wait for the batch in progress). */
     pthread_mutex_t mu;
+    /* Bumped by every ROLLBACK of a transaction that may have stored
+     * texts, versions, bodies or certificates: kc_insert caches taken
+     * before it are dropped (their ids may name rows that are gone). */
+    uint64_t rollbacks;
+    /* Statements and caches for kc_store_update_* (read.c), made on first
+     * use and freed by kc_store_close. */
+    struct kc_insert *upd;
 };
 
 /* The connection, for storage/queries.c. Callers hold no lock: do not use
@@ -81,9 +88,15 @@ int kc_insert_begin(struct kc_insert *ins, struct kc_error *err);
 int kc_insert_end(struct kc_insert *ins, int rc, struct kc_error *err);
 /* Drops cached certificate ids (after a rollback). */
 void kc_insert_forget(struct kc_insert *ins);
-/* Column binders shared by insert.c and read.c (numbering of result_sql). */
-void kc_bind_verdict(sqlite3_stmt *st, const struct kc_result *r);
-void kc_bind_geo(sqlite3_stmt *st, const struct kc_result *r);
+/* Column binders shared by insert.c and read.c (numbering of result_sql);
+ * they store texts and /version documents on first sight, hence ins. */
+int kc_bind_verdict(struct kc_insert *ins, sqlite3_stmt *st,
+                    const struct kc_result *r, struct kc_error *err);
+int kc_bind_geo(struct kc_insert *ins, sqlite3_stmt *st,
+                const struct kc_result *r, struct kc_error *err);
+/* texts.id of v, inserting it on first sight; 0 for NULL or "". */
+int kc_insert_text_id(struct kc_insert *ins, const char *v, int64_t *id,
+                      struct kc_error *err);
 
 /* Saves a checkpoint and counters into scans (inside a transaction). */
 int kc_store_save_progress(struct kc_store *s, int64_t scan_id,

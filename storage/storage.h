@@ -108,6 +108,9 @@ struct kc_store_writer_config {
     uint32_t queue_high;  /* default 8192 */
     enum kc_store_policy store;
     uint64_t targets_total; /* recorded with the counters, 0 if unknown */
+    /* If set, receives the writer thread's CPU time in nanoseconds when
+     * the sink is freed (bench/storage: rows per CPU-second of the writer). */
+    uint64_t *writer_cpu_ns;
 };
 /* A resumed scan's writer starts from the counters saved with the scan. */
 struct kc_sink *kc_store_sink_new(struct kc_store *s, int64_t scan_id,

@@ -202,6 +202,82 @@ static int migrate(struct kc_store *s, int64_t version, struct kc_error *err)
     return rc;
 }
 
+/* The integer codes stored since v4 are the enums of common/common.h:
+ * the database's `codes` table must name them as this build does. New
+ * enum values are added; a code that names something else (an enum
+ * reordered in common/) is refused rather than silently misread. */
+static const struct {
+    const char *kind;
+    int count;
+} code_kinds[] = { /* in code_name's order */
+    {"outcome", KC_OUTCOME__COUNT},  {"phase", KC_PHASE__COUNT},
+    {"posture", KC_POSTURE__COUNT},  {"vendor", KC_VENDOR__COUNT},
+    {"provider", KC_PROVIDER__COUNT}, {"probe", KC_PROBE__COUNT},
+    {"probe_set", KC_PROBES__COUNT},
+};
+
+static const char *code_name(size_t kind, int code)
+{
+    switch (kind) {
+    case 0: return kc_outcome_str((enum kc_outcome)code);
+    case 1: return kc_phase_str((enum kc_phase)code);
+    case 2: return kc_posture_str((enum kc_posture)code);
+    case 3: return kc_vendor_str((enum kc_vendor)code);
+    case 4: return kc_provider_str((enum kc_provider)code);
+    case 5: return kc_probe_str((enum kc_probe_id)code);
+    default: return kc_probe_set_str((enum kc_probe_set)code);
+    }
+}
+
+static int sync_codes(struct kc_store *s, struct kc_error *err)
+{
+    sqlite3_stmt *add = NULL, *get = NULL;
+    int rc = kc_store_prepare(
+        s, "INSERT INTO codes (kind, code, name) VALUES (?1, ?2, ?3)",
+        &add, err);
+    if (rc == 0)
+        rc = kc_store_prepare(
+            s, "SELECT name FROM codes WHERE kind = ?1 AND code = ?2", &get,
+            err);
+    for (size_t k = 0; rc == 0 && k < KC_ARRAY_LEN(code_kinds); k++) {
+        for (int c = 0; rc == 0 && c < code_kinds[k].count; c++) {
+            const char *name = code_name(k, c);
+            int step;
+            if (*name == '\0')
+                continue; /* the NONE value: stored as NULL */
+            sqlite3_reset(get);
+            sqlite3_bind_text(get, 1, code_kinds[k].kind, -1, SQLITE_STATIC);
+            sqlite3_bind_int(get, 2, c);
+            step = sqlite3_step(get);
+            if (step == SQLITE_ROW) {
+                if (strcmp((const char *)sqlite3_column_text(get, 0), name))
+                    rc = kc_error_set(
+                        err, -EPROTO,
+                        "%s: %s code %d does not mean '%s' in this database:"
+                        " written by an incompatible kcensus", s->path,
+                        code_kinds[k].kind, c, name);
+                continue;
+            }
+            if (step != SQLITE_DONE) {
+                rc = kc_store_fail(s, err, step, "reading codes");
+                break;
+            }
+            /* A value this build added to the vocabulary. */
+            sqlite3_reset(add);
+            sqlite3_bind_text(add, 1, code_kinds[k].kind, -1, SQLITE_STATIC);
+            sqlite3_bind_int(add, 2, c);
+            sqlite3_bind_text(add, 3, name, -1, SQLITE_STATIC);
+            step = sqlite3_step(add);
+            sqlite3_reset(add);
+            if (step != SQLITE_DONE)
+                rc = kc_store_fail(s, err, step, "recording codes");
+        }
+    }
+    sqlite3_finalize(add);
+    sqlite3_finalize(get);
+    return rc;
+}
+
 static int configure(struct kc_store *s, struct kc_error *err)
 {
     int64_t version = 0;
@@ -223,17 +299,30 @@ static int configure(struct kc_store *s, struct kc_error *err)
      * (v3) drops it, which with enforcement on would fail or cascade. */
     if (rc == 0)
         rc = migrate(s, version, err);
+    if (rc == 0 && !s->readonly)
+        rc = sync_codes(s, err);
     if (rc == 0)
         rc = kc_store_exec(s, "PRAGMA foreign_keys = ON", err);
     return rc;
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation
+ * (~3% of an insert); kcensus never reads them. Must precede the first
+ * use of SQLite in the process; a no-op (SQLITE_MISUSE) after it. */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int kc_store_open(const char *path, int flags, struct kc_store **out,
                   struct kc_error *err)
 {
-    struct kc_store *s = calloc(1, sizeof(*s));
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    struct kc_store *s;
     pthread_mutexattr_t attr;
     int oflags, rc;
+    pthread_once(&once, sqlite_setup);
+    s = calloc(1, sizeof(*s));
     if (s == NULL || (s->path = strdup(path)) == NULL) {
         free(s);
         return kc_error_set(err, -ENOMEM, "out of memory");
@@ -269,6 +358,7 @@ void kc_store_close(struct kc_store *s)
 {
     if (s == NULL)
         return;
+    kc_insert_free(s->upd);
     if (s->db != NULL)
         sqlite3_close_v2(s->db);
     pthread_mutex_destroy(&s->mu);

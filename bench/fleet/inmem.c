@@ -34,6 +34,9 @@ static void pump(SSL *from, SSL *to)
         BIO_write(SSL_get_rbio(to), buf, n);
 }
 
+static SSL *reuse_ssl; /* experiment: FLEET_INMEM_REUSE=1 */
+static int reuse_mode;
+
 static int one(struct fleet_certs *certs, struct fleet_plan *plan,
                struct fleet_member *m, SSL_CTX *cctx, double *server_s)
 {
@@ -41,11 +44,22 @@ static int one(struct fleet_certs *certs, struct fleet_plan *plan,
         "/version", "/healthz", "/livez", "/readyz",
         "/api/v1/namespaces/kube-public/configmaps/cluster-info", "/api"};
     double t0 = thread_cpu();
-    SSL *s = fleet_certs_new_ssl(certs, m);
-    if (!s)
-        return -1;
-    SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+    SSL *s;
+    if (reuse_mode && reuse_ssl) {
+        s = reuse_ssl;
+        reuse_ssl = NULL;
+        SSL_clear(s);
+        BIO_reset(SSL_get_rbio(s));
+        BIO_reset(SSL_get_wbio(s));
+    } else {
+        s = fleet_certs_new_ssl(certs, m);
+        if (!s)
+            return -1;
+        SSL_set_bio(s, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
+    }
     SSL_set_accept_state(s);
+    if (getenv("FLEET_INMEM_NOCHAIN"))
+        SSL_CTX_set_mode(SSL_get_SSL_CTX(s), SSL_MODE_NO_AUTO_CHAIN);
     *server_s += thread_cpu() - t0;
     SSL *c = SSL_new(cctx);
     SSL_set_bio(c, BIO_new(BIO_s_mem()), BIO_new(BIO_s_mem()));
@@ -86,7 +100,10 @@ static int one(struct fleet_certs *certs, struct fleet_plan *plan,
     rc = 0;
 out:
     t0 = thread_cpu();
-    SSL_free(s);
+    if (reuse_mode && !reuse_ssl)
+        reuse_ssl = s;
+    else
+        SSL_free(s);
     *server_s += thread_cpu() - t0;
     SSL_free(c);
     ERR_clear_error();
@@ -105,6 +122,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: fleet-inmem SPEC [CONNECTIONS] [ROUNDS]\n");
         return 2;
     }
+    reuse_mode = getenv("FLEET_INMEM_REUSE") != NULL;
     long conns = argc > 2 ? strtol(argv[2], NULL, 10) : 2000;
     int rounds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 5;
     if (conns < 1 || conns > 1000000 || rounds < 1 || rounds > 99)
@@ -122,6 +140,8 @@ int main(int argc, char **argv)
     }
     SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(cctx, SSL_VERIFY_NONE, NULL);
+    if (getenv("FLEET_INMEM_AES128"))
+        SSL_CTX_set_ciphersuites(cctx, "TLS_AES_128_GCM_SHA256");
     double rates[99];
     for (int r = 0; r < rounds; r++) {
         double server_s = 0;

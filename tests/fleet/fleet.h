@@ -170,6 +170,10 @@ void fleet_certs_free(struct fleet_certs *c);
  * profile's context and key, the member's leaf certificate (made and cached
  * in m->leaf on first use). NULL on failure. */
 void *fleet_certs_new_ssl(struct fleet_certs *c, struct fleet_member *m);
+/* Puts member m's own leaf (issued and cached on first use) on an SSL of
+ * its kit's context, e.g. one reused with SSL_clear. 0 or -EIO. */
+int fleet_certs_use_leaf(struct fleet_certs *c, struct fleet_member *m,
+                         void *ssl);
 /* Issues every member's leaf now, on `threads` threads (before the event
  * loop runs), so that no first handshake pays for it. 0 or -ENOMEM/-EIO. */
 int fleet_certs_prewarm(struct fleet_certs *c, struct fleet_plan *plan,
@@ -187,14 +191,17 @@ struct fleet_server_config {
     bool wildcard;      /* bind 0.0.0.0 (only in a private netns) */
     uint64_t duration_ms; /* 0 = until signal */
     unsigned prewarm_threads; /* > 0: issue every leaf before serving */
+    unsigned threads;   /* event loops (0 = 1); > 1: SO_REUSEPORT
+                         * listeners per loop, leaves issued up front */
 };
 
 struct fleet_server;
 int fleet_server_new(struct fleet_server **out, struct fleet_plan *plan,
                      const struct fleet_server_config *cfg,
                      struct kc_error *err);
-/* Runs until SIGINT/SIGTERM or the duration; returns 0 when the loop
- * closed cleanly. */
+/* Runs until SIGINT/SIGTERM or the duration (the other loops on their own
+ * threads); returns 0, or -EAGAIN if a loop's thread could not start (the
+ * others served). */
 int fleet_server_run(struct fleet_server *s);
 /* Closes everything; returns uv_loop_close()'s result (0 = clean). */
 int fleet_server_free(struct fleet_server *s);
@@ -202,7 +209,10 @@ int fleet_server_free(struct fleet_server *s);
 size_t fleet_server_listeners(const struct fleet_server *s);
 /* Ports served by one wildcard socket (the rest: one socket per address). */
 size_t fleet_server_wildcard_ports(const struct fleet_server *s);
-/* Connections accepted so far (for logs and benchmarks). */
+/* Connections accepted so far, all loops (for logs and benchmarks). */
 uint64_t fleet_server_accepted(const struct fleet_server *s);
+/* Event loops (threads), and what loop i (0 = primary) accepted. */
+unsigned fleet_server_threads(const struct fleet_server *s);
+uint64_t fleet_server_accepted_by(const struct fleet_server *s, unsigned i);
 
 #endif /* KCENSUS_FLEET_H */

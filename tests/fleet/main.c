@@ -3,6 +3,7 @@
  *
  *   kcensus-fleet --spec SPEC [--truth FILE] [--duration SECONDS]
  *                 [--netns-wildcard | --no-wildcard] [--seed N]
+ *                 [--prewarm-certs THREADS] [--threads N]
  *
  * Exit codes: 0 clean exit, 1 runtime failure, 2 usage.
  */
@@ -21,16 +22,18 @@ struct options {
     uint64_t seed;
     int wildcard; /* -1 auto, 0 never, 1 told */
     unsigned prewarm; /* threads issuing every leaf before READY */
+    unsigned threads; /* event loops */
 };
 
 static void usage(FILE *f)
 {
     fputs("usage: kcensus-fleet --spec SPEC [--truth FILE] [--duration SECONDS]\n"
           "                     [--netns-wildcard | --no-wildcard] [--seed N]\n"
-          "                     [--prewarm-certs THREADS]\n"
+          "                     [--prewarm-certs THREADS] [--threads N]\n"
           "Serves a simulated fleet of Kubernetes API servers on 127.0.0.0/8\n"
           "until SIGINT/SIGTERM or --duration, after writing the truth CSV and\n"
-          "printing one READY line on stdout.\n", f);
+          "printing one READY line on stdout. --threads N: N event loops\n"
+          "(1-16) sharing the listening addresses (SO_REUSEPORT).\n", f);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -43,6 +46,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"netns-wildcard", no_argument, NULL, 'w'},
         {"no-wildcard", no_argument, NULL, 'W'},
         {"prewarm-certs", required_argument, NULL, 'P'},
+        {"threads", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -73,6 +77,15 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return 2;
             }
             o->prewarm = (unsigned)t;
+            break;
+        }
+        case 'T': {
+            uint64_t t;
+            if (!kc_parse_u64(optarg, 1, 16, &t)) {
+                fprintf(stderr, "kcensus-fleet: --threads takes 1-16\n");
+                return 2;
+            }
+            o->threads = (unsigned)t;
             break;
         }
         case 'w': o->wildcard = 1; break;
@@ -171,7 +184,7 @@ int main(int argc, char **argv)
     struct fleet_server *s = NULL;
     struct fleet_server_config cfg = {
         .plan = &plan, .wildcard = wildcard, .duration_ms = o.duration_ms,
-        .prewarm_threads = o.prewarm};
+        .prewarm_threads = o.prewarm, .threads = o.threads};
     rc = fleet_server_new(&s, &plan, &cfg, &err);
     if (rc < 0) {
         fprintf(stderr, "kcensus-fleet: %s\n", err.msg);
@@ -180,9 +193,18 @@ int main(int argc, char **argv)
         return 1;
     }
     print_ready(&plan, o.truth, s);
-    fleet_server_run(s);
-    fprintf(stderr, "kcensus-fleet: stopped after %llu connections\n",
+    if (fleet_server_run(s) < 0)
+        fprintf(stderr, "kcensus-fleet: not every --threads loop started\n");
+    fprintf(stderr, "kcensus-fleet: stopped after %llu connections",
             (unsigned long long)fleet_server_accepted(s));
+    if (fleet_server_threads(s) > 1) {
+        fputs(" (per thread:", stderr);
+        for (unsigned i = 0; i < fleet_server_threads(s); i++)
+            fprintf(stderr, " %llu",
+                    (unsigned long long)fleet_server_accepted_by(s, i));
+        fputs(")", stderr);
+    }
+    fputs("\n", stderr);
     int closed = fleet_server_free(s);
     fleet_plan_free(&plan);
     if (closed != 0) {

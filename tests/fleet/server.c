@@ -9,9 +9,19 @@
  * TLS is sans-I/O: libuv owns the socket, OpenSSL sees bytes through memory
  * BIOs. Every output flight (handshake or responses) waits the member's
  * latency before it is written.
+ *
+ * Threads (--threads N): N event loops, each a `struct fleet_server` with
+ * its own listeners on the same addresses (SO_REUSEPORT: the kernel spreads
+ * connections over them), connections, buffers and SSL pool. The first
+ * (primary) one owns the certificates, the signals and the duration timer,
+ * and stops the others through their uv_async handle. Everything they share
+ * is read-only while serving: the plan, the SSL_CTXs, and the per-member
+ * leaves, which are issued before serving when N > 1.
  */
 #include <errno.h>
 #include <http_parser.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -26,6 +36,10 @@
 #define CONN_IDLE_MS 60000      /* bounded life of an idle connection */
 #define CONN_MAX_PENDING (1u << 20) /* unsent bytes before we stop reading */
 #define URL_MAX 2048
+/* Server SSL objects kept for reuse (SSL_clear) per certificate kit: OpenSSL
+ * 3.0's SSL_new/SSL_free allocate and lock a lot; a cleared SSL keeps its
+ * buffers, BIOs and settings. Bounded, so an idle fleet holds little. */
+#define SSL_POOL_MAX 256
 
 struct fleet_server;
 
@@ -74,6 +88,12 @@ struct write_req {
     char data[];
 };
 
+/* Free SSLs of one (profile, key type, shared leaf or not). */
+struct ssl_pool {
+    SSL *free[SSL_POOL_MAX];
+    size_t n;
+};
+
 struct fleet_server {
     uv_loop_t loop;
     uv_signal_t sigint, sigterm;
@@ -89,6 +109,15 @@ struct fleet_server {
     uint64_t accepted;
     uint64_t requests;
     struct kc_buf out; /* one response at a time, reused */
+    struct ssl_pool pools[FLEET_CERT__COUNT][FLEET_KEY__COUNT][2];
+    uv_async_t wake;           /* stop request from the primary's thread */
+    bool primary;              /* owns certs, signals, duration, shards */
+    bool reuseport;            /* N > 1: listeners share their addresses */
+    unsigned n_threads;        /* loops in all (primary included) */
+    struct fleet_server **shards; /* primary: the other loops */
+    unsigned n_shards;
+    pthread_t tid;
+    bool thread_started;
     uint64_t duration_ms;
     bool stopping;
     char rdbuf[65536];
@@ -97,13 +126,32 @@ struct fleet_server {
 
 /* ---- connection teardown (the one path) ---- */
 
+static struct ssl_pool *pool_of(struct fleet_server *s,
+                                const struct fleet_member *m)
+{
+    return &s->pools[m->cert][m->key][m->shared_leaf];
+}
+
+/* Back to the pool, cleared (whatever state the handshake reached: SSL_clear
+ * resets it), while there is room; otherwise freed. */
+static void conn_release_ssl(struct conn *c)
+{
+    struct ssl_pool *p = pool_of(c->s, c->m);
+    if (p->n < SSL_POOL_MAX && !c->s->stopping && SSL_clear(c->ssl) == 1 &&
+        BIO_reset(c->rbio) == 1 && BIO_reset(c->wbio) == 1) {
+        p->free[p->n++] = c->ssl;
+        return;
+    }
+    SSL_free(c->ssl); /* frees both BIOs */
+}
+
 static void conn_handle_closed(uv_handle_t *h)
 {
     struct conn *c = h->data;
     if (--c->closing > 0)
         return;
     if (c->ssl)
-        SSL_free(c->ssl); /* frees both BIOs */
+        conn_release_ssl(c);
     else
         BIO_free(c->wbio); /* garbage members: a BIO with no SSL */
     free(c);
@@ -425,6 +473,24 @@ static bool local_member(struct conn *c)
 
 static int conn_setup_tls(struct conn *c)
 {
+    struct ssl_pool *p = pool_of(c->s, c->m);
+    if (p->n > 0) {
+        c->ssl = p->free[--p->n];
+        /* A per-member leaf: this member's certificate on the reused SSL
+         * (the profile's shared leaf stays from the context). */
+        if (!c->m->shared_leaf &&
+            fleet_certs_use_leaf(c->s->certs, c->m, c->ssl) < 0) {
+            SSL_free(c->ssl);
+            c->ssl = NULL;
+            return -ENOMEM;
+        }
+        c->rbio = SSL_get_rbio(c->ssl);
+        c->wbio = SSL_get_wbio(c->ssl);
+        SSL_set_accept_state(c->ssl);
+        http_parser_init(&c->parser, HTTP_REQUEST);
+        c->parser.data = c;
+        return 0;
+    }
     c->ssl = fleet_certs_new_ssl(c->s->certs, c->m);
     c->rbio = BIO_new(BIO_s_mem());
     c->wbio = BIO_new(BIO_s_mem());
@@ -469,7 +535,8 @@ static void on_connection(uv_stream_t *ls, int status)
         conn_close(c, true);
         return;
     }
-    uv_tcp_nodelay(&c->tcp, 1);
+    /* TCP_NODELAY comes from the listener (Linux copies it to accepted
+     * sockets): no setsockopt per connection. */
     switch (c->m->fault) {
     case FLEET_F_REFUSED: /* only reachable through a wildcard */
         conn_close(c, true);
@@ -533,7 +600,24 @@ static int listen_on(struct fleet_server *s, uint32_t addr, uint16_t port,
     l->tcp.data = l;
     s->n_listeners++;
     s->n_open++;
-    int rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&sa, 0);
+    int rc = 0;
+    if (s->reuseport) {
+        /* libuv 1.44 has no flag for it: our own socket, then uv_tcp_open. */
+        int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            rc = -errno;
+        else if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+                            sizeof(one)) != 0)
+            rc = -errno;
+        else
+            rc = uv_tcp_open(&l->tcp, fd);
+        if (rc < 0 && fd >= 0)
+            close(fd);
+    }
+    if (rc == 0)
+        rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&sa, 0);
+    if (rc == 0)
+        rc = uv_tcp_nodelay(&l->tcp, 1); /* inherited by accepted sockets */
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&l->tcp, 4096, on_connection);
     if (rc < 0) {
@@ -559,7 +643,7 @@ static int listeners_open(struct fleet_server *s, bool wildcard,
             need += fleet_member_listens(p, &p->members[i], pi);
         need += wild[pi];
     }
-    raise_fd_limit(need);
+    raise_fd_limit(need * s->n_threads);
     s->listeners = calloc(need ? need : 1, sizeof(*s->listeners));
     if (!s->listeners)
         return kc_error_set(err, -ENOMEM, "out of memory");
@@ -598,11 +682,24 @@ static void server_stop(struct fleet_server *s)
     s->stopping = true;
     for (size_t i = 0; i < s->n_listeners; i++)
         uv_close((uv_handle_t *)&s->listeners[i].tcp, server_handle_closed);
-    uv_close((uv_handle_t *)&s->sigint, server_handle_closed);
-    uv_close((uv_handle_t *)&s->sigterm, server_handle_closed);
-    uv_close((uv_handle_t *)&s->duration, server_handle_closed);
+    if (s->primary) {
+        uv_close((uv_handle_t *)&s->sigint, server_handle_closed);
+        uv_close((uv_handle_t *)&s->sigterm, server_handle_closed);
+        uv_close((uv_handle_t *)&s->duration, server_handle_closed);
+        /* Running loops stop on their own threads; the others are
+         * stopped by fleet_server_free. */
+        for (unsigned i = 0; i < s->n_shards; i++)
+            if (s->shards[i]->thread_started)
+                uv_async_send(&s->shards[i]->wake);
+    }
+    uv_close((uv_handle_t *)&s->wake, server_handle_closed);
     while (s->conns)
         conn_close(s->conns, false);
+}
+
+static void on_wake(uv_async_t *a)
+{
+    server_stop(a->loop->data);
 }
 
 static void on_signal(uv_signal_t *h, int sig)
@@ -616,41 +713,88 @@ static void on_duration(uv_timer_t *t)
     server_stop(t->loop->data);
 }
 
-int fleet_server_new(struct fleet_server **out, struct fleet_plan *plan,
-                     const struct fleet_server_config *cfg,
-                     struct kc_error *err)
+/* One event loop with its buffers; the primary also gets the signal and
+ * duration handles. NULL with err set. */
+static struct fleet_server *loop_new(struct fleet_plan *plan, bool primary,
+                                     unsigned n_threads, struct kc_error *err)
 {
     struct fleet_server *s = calloc(1, sizeof(*s));
-    *out = NULL;
-    if (!s)
-        return kc_error_set(err, -ENOMEM, "out of memory");
+    if (!s) {
+        kc_error_set(err, -ENOMEM, "out of memory");
+        return NULL;
+    }
     int rc = uv_loop_init(&s->loop);
     if (rc < 0) {
         free(s);
-        return kc_error_set(err, rc, "uv_loop_init: %s", uv_strerror(rc));
+        kc_error_set(err, rc, "uv_loop_init: %s", uv_strerror(rc));
+        return NULL;
     }
     s->loop.data = s;
     s->plan = plan;
+    s->primary = primary;
+    s->n_threads = n_threads;
+    s->reuseport = n_threads > 1;
     kc_buf_init(&s->out, 256 * 1024);
-    s->duration_ms = cfg->duration_ms;
     http_parser_settings_init(&s->settings);
     s->settings.on_message_begin = on_message_begin;
     s->settings.on_url = on_url;
     s->settings.on_header_field = on_header_field;
     s->settings.on_header_value = on_header_value;
     s->settings.on_message_complete = on_message_complete;
-    uv_signal_init(&s->loop, &s->sigint);
-    uv_signal_init(&s->loop, &s->sigterm);
-    uv_timer_init(&s->loop, &s->duration);
-    s->n_open = 3;
+    uv_async_init(&s->loop, &s->wake, on_wake);
+    s->n_open = 1;
+    if (primary) {
+        uv_signal_init(&s->loop, &s->sigint);
+        uv_signal_init(&s->loop, &s->sigterm);
+        uv_timer_init(&s->loop, &s->duration);
+        s->n_open += 3;
+    }
+    return s;
+}
+
+int fleet_server_new(struct fleet_server **out, struct fleet_plan *plan,
+                     const struct fleet_server_config *cfg,
+                     struct kc_error *err)
+{
+    unsigned n = cfg->threads ? cfg->threads : 1;
+    struct fleet_server *s = loop_new(plan, true, n, err);
     *out = s;
+    if (!s)
+        return err ? err->code : -ENOMEM;
+    s->duration_ms = cfg->duration_ms;
     s->certs = fleet_certs_new(plan, err);
     if (!s->certs)
         return err ? err->code : -EIO;
-    if (cfg->prewarm_threads &&
-        fleet_certs_prewarm(s->certs, plan, cfg->prewarm_threads) < 0)
+    /* Several loops: leaves are issued now, so that no two threads race
+     * to fill a member's lazy cache. */
+    unsigned prewarm = cfg->prewarm_threads ? cfg->prewarm_threads
+                       : n > 1              ? n
+                                            : 0;
+    if (prewarm && fleet_certs_prewarm(s->certs, plan, prewarm) < 0)
         return kc_error_set(err, -EIO, "issuing leaf certificates failed");
-    return listeners_open(s, cfg->wildcard, err);
+    int rc = listeners_open(s, cfg->wildcard, err);
+    if (rc < 0)
+        return rc;
+    if (n > 1 && !(s->shards = calloc(n - 1, sizeof(*s->shards))))
+        return kc_error_set(err, -ENOMEM, "out of memory");
+    for (unsigned i = 1; i < n; i++) {
+        struct fleet_server *sh = loop_new(plan, false, n, err);
+        if (!sh)
+            return err ? err->code : -ENOMEM;
+        sh->certs = s->certs; /* borrowed: the primary frees them */
+        s->shards[s->n_shards++] = sh;
+        rc = listeners_open(sh, cfg->wildcard, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void *shard_thread(void *arg)
+{
+    struct fleet_server *sh = arg;
+    uv_run(&sh->loop, UV_RUN_DEFAULT);
+    return NULL;
 }
 
 int fleet_server_run(struct fleet_server *s)
@@ -659,22 +803,66 @@ int fleet_server_run(struct fleet_server *s)
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     if (s->duration_ms)
         uv_timer_start(&s->duration, on_duration, s->duration_ms, 0);
+    int rc = 0;
+    for (unsigned i = 0; i < s->n_shards; i++) {
+        struct fleet_server *sh = s->shards[i];
+        if (pthread_create(&sh->tid, NULL, shard_thread, sh) != 0) {
+            rc = -EAGAIN; /* serve with the loops that did start */
+            server_stop(sh);
+            continue;
+        }
+        sh->thread_started = true;
+    }
     uv_run(&s->loop, UV_RUN_DEFAULT);
-    return 0;
+    for (unsigned i = 0; i < s->n_shards; i++)
+        if (s->shards[i]->thread_started) {
+            pthread_join(s->shards[i]->tid, NULL);
+            s->shards[i]->thread_started = false;
+        }
+    return rc;
+}
+
+static void pools_free(struct fleet_server *s)
+{
+    for (size_t i = 0; i < FLEET_CERT__COUNT; i++)
+        for (size_t j = 0; j < FLEET_KEY__COUNT; j++)
+            for (size_t k = 0; k < 2; k++) {
+                struct ssl_pool *p = &s->pools[i][j][k];
+                while (p->n > 0)
+                    SSL_free(p->free[--p->n]);
+            }
+}
+
+/* Closes one loop (its thread, if any, has ended). */
+static int loop_free(struct fleet_server *s)
+{
+    server_stop(s);
+    uv_run(&s->loop, UV_RUN_DEFAULT); /* let every close callback run */
+    int rc = uv_loop_close(&s->loop);
+    pools_free(s);
+    kc_buf_free(&s->out);
+    free(s->listeners);
+    free(s);
+    return rc;
 }
 
 int fleet_server_free(struct fleet_server *s)
 {
     if (!s)
         return 0;
+    int rc = 0;
     server_stop(s);
-    uv_run(&s->loop, UV_RUN_DEFAULT); /* let every close callback run */
-    int rc = uv_loop_close(&s->loop);
-    fleet_certs_free(s->certs);
-    kc_buf_free(&s->out);
-    free(s->listeners);
-    free(s);
-    return rc;
+    for (unsigned i = 0; i < s->n_shards; i++) {
+        if (s->shards[i]->thread_started)
+            pthread_join(s->shards[i]->tid, NULL);
+        int r = loop_free(s->shards[i]);
+        rc = rc ? rc : r;
+    }
+    free(s->shards);
+    struct fleet_certs *certs = s->certs;
+    int r = loop_free(s);
+    fleet_certs_free(certs);
+    return rc ? rc : r;
 }
 
 size_t fleet_server_listeners(const struct fleet_server *s)
@@ -682,9 +870,24 @@ size_t fleet_server_listeners(const struct fleet_server *s)
     return s->n_listeners;
 }
 
+unsigned fleet_server_threads(const struct fleet_server *s)
+{
+    return 1 + s->n_shards;
+}
+
+uint64_t fleet_server_accepted_by(const struct fleet_server *s, unsigned i)
+{
+    return i == 0 ? s->accepted
+           : i <= s->n_shards ? s->shards[i - 1]->accepted
+                              : 0;
+}
+
 uint64_t fleet_server_accepted(const struct fleet_server *s)
 {
-    return s->accepted;
+    uint64_t n = s->accepted;
+    for (unsigned i = 0; i < s->n_shards; i++)
+        n += s->shards[i]->accepted;
+    return n;
 }
 
 size_t fleet_server_wildcard_ports(const struct fleet_server *s)

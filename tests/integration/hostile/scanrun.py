@@ -98,7 +98,10 @@ class Scan:
         latest row per endpoint."""
         con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
         con.text_factory = bytes
-        cur = con.execute("SELECT * FROM results ORDER BY rowid")
+        try:  # kcensus schema v4: results is a view (no rowid); order by id
+            cur = con.execute("SELECT * FROM results ORDER BY id")
+        except sqlite3.OperationalError:  # fake_kcensus.py's own table
+            cur = con.execute("SELECT * FROM results ORDER BY rowid")
         cols = [d[0] for d in cur.description]
         out = {}
         for r in cur:

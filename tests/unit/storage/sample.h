@@ -123,15 +123,4 @@ static void sample_result(struct kc_result *r, uint64_t i, enum sample_kind k)
     r->provider = KC_PROVIDER_GCP;
 }
 
-/* A fresh temporary directory path + "/" + name in out. */
-#include <stdlib.h>
-#include <unistd.h>
-__attribute__((unused)) static void sample_tmp(char *out, size_t size, const char *name)
-{
-    char dir[] = "/tmp/kc-storage-XXXXXX";
-    if (mkdtemp(dir) == NULL)
-        abort();
-    kc_snprintf(out, size, "%s/%s", dir, name);
-}
-
 #endif

@@ -23,6 +23,7 @@
 
 #include "sample.h"
 #include "storage-private.h"
+#include "tmpdb.h"
 
 #define TARGETS 20000
 #define WINDOW 32
@@ -141,18 +142,6 @@ static void scanner(const char *path)
     _exit(0);
 }
 
-static int64_t q(struct kc_store *s, const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(kc_store_sqlite(s), sql, -1, &st,
-                                        NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
 /* After a kill: consistent, and nothing below low_uncommitted is missing. */
 static void check_after_kill(const char *path, uint64_t *low_out)
 {
@@ -163,7 +152,7 @@ static void check_after_kill(const char *path, uint64_t *low_out)
     uint64_t *idx = NULL;
     size_t n = 0, j = 0;
     assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
-    assert_int_equal(q(s, "SELECT count(*) FROM pragma_integrity_check "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM pragma_integrity_check "
                           "WHERE integrity_check != 'ok'"), 0);
     if (kc_store_scan_resumable(s, &id, NULL, &cp, &err) == 0) {
         assert_int_equal(kc_store_stored_indexes(s, id, 0, cp.low_uncommitted,
@@ -179,12 +168,12 @@ static void check_after_kill(const char *path, uint64_t *low_out)
         }
         assert_int_equal(j, n);
         /* No orphan probes: a result and its probes commit together. */
-        assert_int_equal(q(s, "SELECT count(*) FROM results r WHERE "
+        assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results r WHERE "
                               "(SELECT count(*) FROM probes p WHERE "
                               "p.result_id = r.id) = 0"), 0);
         /* The stored counter is exact. */
-        assert_int_equal(q(s, "SELECT stored FROM scans"),
-                         q(s, "SELECT count(*) FROM results"));
+        assert_int_equal(tmpdb_int(s, "SELECT stored FROM scans"),
+                         tmpdb_int(s, "SELECT count(*) FROM results"));
         free(idx);
     }
     *low_out = cp.low_uncommitted;
@@ -214,7 +203,7 @@ static void test_kill_resume(void **state)
     unsigned seed = (unsigned)time(NULL);
     uint64_t low = 0, kills = 0;
     (void)state;
-    sample_tmp(path, sizeof(path), "crash.db");
+    tmpdb_path(path, sizeof(path), "crash.db");
     srand(seed);
     print_message("crash test seed %u\n", seed);
     for (int round = 0; round < ROUNDS; round++) {
@@ -239,17 +228,17 @@ static void test_kill_resume(void **state)
     int64_t want = 0;
     for (uint64_t i = 0; i < TARGETS; i++)
         want += kept(i);
-    assert_int_equal(q(s, "SELECT count(*) FROM results"), want);
-    assert_int_equal(q(s, "SELECT count(DISTINCT target_index) FROM results"),
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), want);
+    assert_int_equal(tmpdb_int(s, "SELECT count(DISTINCT target_index) FROM results"),
                      want);
-    assert_int_equal(q(s, "SELECT count(*) FROM results WHERE target_index "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results WHERE target_index "
                           "% 5 = 0"), 0);
-    assert_int_equal(q(s, "SELECT max(target_index) FROM results"),
+    assert_int_equal(tmpdb_int(s, "SELECT max(target_index) FROM results"),
                      TARGETS - 1);
-    assert_int_equal(q(s, "SELECT count(*) FROM scans WHERE status = 'done'"),
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans WHERE status = 'done'"),
                      1);
-    assert_int_equal(q(s, "SELECT stored FROM scans"), want);
-    assert_int_equal(q(s, "SELECT count(*) FROM probes"),
+    assert_int_equal(tmpdb_int(s, "SELECT stored FROM scans"), want);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes"),
                      (TARGETS / 5) * 6 + (TARGETS / 5) * 3);
     kc_store_close(s);
 }

@@ -11,18 +11,7 @@
 
 #include "sample.h"
 #include "storage-private.h"
-
-static int64_t count(struct kc_store *s, const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(kc_store_sqlite(s), sql, -1, &st,
-                                        NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+#include "tmpdb.h"
 
 /* A database holding shard `index` of `shards`: targets i with
  * i % shards == index out of 0..59, all stored. */
@@ -40,7 +29,7 @@ static void make_shard(char *path, size_t size, uint64_t seed,
     int64_t id;
     char name[32];
     kc_snprintf(name, sizeof(name), "shard%u.db", index);
-    sample_tmp(path, size, name);
+    tmpdb_path(path, size, name);
     assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
     assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
     struct kc_sink *sink = kc_store_sink_new(s, id, &cfg, &err);
@@ -70,7 +59,7 @@ static void test_shards(void **state)
     make_shard(a, sizeof(a), 99, 0, 2, true);
     make_shard(b, sizeof(b), 99, 1, 2, true);
     make_shard(c, sizeof(c), 98, 1, 2, true); /* another scan's shard */
-    sample_tmp(out, sizeof(out), "out.db");
+    tmpdb_path(out, sizeof(out), "out.db");
     const char *good[] = {a, b}, *bad[] = {a, c};
     assert_int_equal(kc_store_merge_check(good, 2, &err), 0);
     assert_int_equal(kc_store_merge_check(bad, 2, &err), -EINVAL);
@@ -78,23 +67,23 @@ static void test_shards(void **state)
 
     assert_int_equal(kc_store_open(out, KC_STORE_CREATE, &s, &err), 0);
     assert_int_equal(kc_store_merge(s, a, &scans, &rows, &err), 0);
-    assert_int_equal(count(s, "SELECT count(*) FROM scans WHERE status = "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans WHERE status = "
                               "'interrupted'"), 1); /* half of it so far */
     assert_int_equal(kc_store_merge(s, b, &scans, &rows, &err), 0);
     /* shard 0: 30 web rows + 1 probe each; shard 1: 30 Kubernetes rows
      * + 6 probes each */
     assert_int_equal(rows, 30 + 30 + 30 + 180);
-    assert_int_equal(count(s, "SELECT count(*) FROM scans"), 1);
-    assert_int_equal(count(s, "SELECT count(*) FROM scans WHERE status = "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans"), 1);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans WHERE status = "
                               "'done' AND finished_at IS NOT NULL AND "
                               "shard_index IS NULL AND shard_count = 2"), 1);
-    assert_int_equal(count(s, "SELECT count(*) FROM results"), 60);
-    assert_int_equal(count(s, "SELECT stored FROM scans"), 60);
-    assert_int_equal(count(s, "SELECT kubernetes FROM scans"), 30);
-    assert_int_equal(count(s, "SELECT count(*) FROM probes"), 30 + 30 * 6);
-    assert_int_equal(count(s, "SELECT count(*) FROM certificates"), 7);
-    assert_int_equal(count(s, "SELECT count(*) FROM bodies"), 4);
-    assert_int_equal(count(s, "SELECT count(*) FROM probes WHERE probe = "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 60);
+    assert_int_equal(tmpdb_int(s, "SELECT stored FROM scans"), 60);
+    assert_int_equal(tmpdb_int(s, "SELECT kubernetes FROM scans"), 30);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes"), 30 + 30 * 6);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM certificates"), 7);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM bodies"), 4);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes WHERE probe = "
                               "'version' AND body IS NULL"), 0);
 
     /* Idempotent: merging again changes nothing. */
@@ -102,16 +91,16 @@ static void test_shards(void **state)
     assert_int_equal(kc_store_merge(s, a, NULL, &rows, &err), 0);
     assert_int_equal(kc_store_merge(s, b, NULL, &rows, &err), 0);
     assert_int_equal(rows, 0);
-    assert_int_equal(count(s, "SELECT count(*) FROM results"), 60);
-    assert_int_equal(count(s, "SELECT count(*) FROM bodies"), 4);
-    assert_int_equal(count(s, "SELECT stored FROM scans"), 60);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 60);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM bodies"), 4);
+    assert_int_equal(tmpdb_int(s, "SELECT stored FROM scans"), 60);
 
     /* A shard 1/2 from another scan of the same group key is refused
      * only if it claims an index already taken by another uid. */
     make_shard(c, sizeof(c), 99, 1, 2, true);
     assert_int_equal(kc_store_merge(s, c, NULL, NULL, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "already merged"));
-    assert_int_equal(count(s, "SELECT count(*) FROM results"), 60);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 60);
     /* Into itself: refused. */
     assert_int_equal(kc_store_merge(s, out, NULL, NULL, &err), -EINVAL);
     kc_store_close(s);
@@ -125,16 +114,16 @@ static void test_history(void **state)
     (void)state;
     make_shard(a, sizeof(a), 1, 0, 1, true);
     make_shard(b, sizeof(b), 2, 0, 1, false);
-    sample_tmp(out, sizeof(out), "hist.db");
+    tmpdb_path(out, sizeof(out), "hist.db");
     assert_int_equal(kc_store_open(out, KC_STORE_CREATE, &s, &err), 0);
     for (int k = 0; k < 2; k++) {
         assert_int_equal(kc_store_merge(s, a, NULL, NULL, &err), 0);
         assert_int_equal(kc_store_merge(s, b, NULL, NULL, &err), 0);
     }
-    assert_int_equal(count(s, "SELECT count(*) FROM scans"), 2);
-    assert_int_equal(count(s, "SELECT count(*) FROM results"), 120);
-    assert_int_equal(count(s, "SELECT count(*) FROM latest_results"), 60);
-    assert_int_equal(count(s, "SELECT count(*) FROM scans WHERE status = "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans"), 2);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 120);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM latest_results"), 60);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans WHERE status = "
                               "'running'"), 1);
     kc_store_close(s);
 }

@@ -10,6 +10,7 @@
 
 #include "sample.h"
 #include "storage-private.h"
+#include "tmpdb.h"
 
 struct rows {
     char text[1024];
@@ -70,9 +71,7 @@ static void test_query(void **state)
     int64_t id;
     char path[256];
     (void)state;
-    sample_tmp(path, sizeof(path), "q.db");
-    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
-    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
+    s = tmpdb_open(path, sizeof(path), "q.db", &p, &id);
     struct kc_sink *sink = kc_store_sink_new(s, id, &cfg, &err);
     for (uint64_t i = 1; i <= 2; i++) {
         struct kc_result r;
@@ -142,7 +141,7 @@ static void test_report_groups_nul(void **state)
     int64_t id;
     char path[256];
     (void)state;
-    sample_tmp(path, sizeof(path), "nul.db");
+    tmpdb_path(path, sizeof(path), "nul.db");
     assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
     assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
     struct kc_sink *sink = kc_store_sink_new(s, id, &cfg, &err);

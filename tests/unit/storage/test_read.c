@@ -11,6 +11,7 @@
 
 #include "sample.h"
 #include "storage-private.h"
+#include "tmpdb.h"
 
 static void assert_bytes_eq(const struct kc_bytes *a, const struct kc_bytes *b)
 {
@@ -77,16 +78,21 @@ static void assert_same(const struct kc_result *a, const struct kc_result *b)
                         b->classifier_version ? b->classifier_version : "");
 }
 
+/* Six rows: kinds and address families alternate, so the writer's
+ * reused statements see values change, go NULL and come back (it binds
+ * only the parameters that changed since the previous row). */
+#define ROWS 6
+
 struct walk {
-    struct kc_result want[4];
+    struct kc_result want[ROWS];
     size_t seen;
-    int64_t ids[4];
+    int64_t ids[ROWS];
 };
 
 static int check_cb(void *ctx, int64_t id, const struct kc_result *r)
 {
     struct walk *w = ctx;
-    assert_true(w->seen < 4);
+    assert_true(w->seen < ROWS);
     assert_same(&w->want[w->seen], r);
     w->ids[w->seen++] = id;
     return 0;
@@ -131,33 +137,38 @@ static void test_roundtrip_and_update(void **state)
     int64_t id;
     char path[256];
     (void)state;
-    sample_tmp(path, sizeof(path), "r.db");
-    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
-    assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
+    s = tmpdb_open(path, sizeof(path), "r.db", &p, &id);
     struct kc_sink *sink = kc_store_sink_new(s, id, &cfg, &err);
-    for (int i = 0; i < 4; i++) {
+    static const enum sample_kind kinds[ROWS] = {
+        SAMPLE_REFUSED, SAMPLE_WEB, SAMPLE_KUBERNETES, SAMPLE_KUBERNETES,
+        SAMPLE_WEB, SAMPLE_REFUSED};
+    for (int i = 0; i < ROWS; i++) {
         kc_result_init(&w.want[i]);
-        sample_result(&w.want[i], (uint64_t)i,
-                      i == 0 ? SAMPLE_REFUSED : i == 1 ? SAMPLE_WEB
-                                                       : SAMPLE_KUBERNETES);
+        sample_result(&w.want[i], (uint64_t)i, kinds[i]);
     }
     /* Byte-exact: a gitVersion with a NUL and invalid UTF-8 inside. */
     kc_bytes_set(&w.want[3].git_version, "v1.29.4\0\xff-x", 11, 0);
     kc_addr_parse("2001:db8::7", &w.want[3].addr);
     kc_strlcpy(w.want[3].sni, "api.example.test", sizeof(w.want[3].sni));
-    for (int i = 0; i < 4; i++)
+    /* after the IPv6 row: IPv4 again, a timeout phase, no TLS text */
+    w.want[4].outcome = KC_OUTCOME_TIMEOUT;
+    w.want[4].phase = KC_PHASE_RESPONSE;
+    w.want[4].tls_version[0] = '\0';
+    w.want[4].rtt_us = 0;
+    w.want[5].port = 6443;
+    for (int i = 0; i < ROWS; i++)
         assert_int_equal(kc_sink_write(sink, &w.want[i]), 0);
     kc_sink_free(sink);
 
     assert_int_equal(kc_store_foreach_result(s, id, check_cb, &w, &err), 0);
-    assert_int_equal(w.seen, 4);
+    assert_int_equal(w.seen, ROWS);
     assert_int_equal(kc_store_foreach_result(s, 0, stop_cb, NULL, &err), 42);
     assert_int_equal(kc_store_foreach_result(s, id + 1, check_cb, &w, &err), 0);
-    assert_int_equal(w.seen, 4);
+    assert_int_equal(w.seen, ROWS);
 
     assert_int_equal(kc_store_foreach_result(s, 0, reclassify_cb, s, &err), 0);
     w.seen = 0;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < ROWS; i++) {
         w.want[i].is_kubernetes = 1;
         w.want[i].posture = KC_POSTURE_OPEN;
         kc_bytes_set(&w.want[i].git_version, "v1.30.0\0evil", 12, 0);
@@ -168,10 +179,10 @@ static void test_roundtrip_and_update(void **state)
         w.want[i].provider = KC_PROVIDER_HETZNER;
     }
     assert_int_equal(kc_store_foreach_result(s, id, check_cb, &w, &err), 0);
-    assert_int_equal(w.seen, 4);
+    assert_int_equal(w.seen, ROWS);
     assert_int_equal(kc_store_update_verdict(s, 999, &w.want[0], &err),
                      -ENOENT);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < ROWS; i++)
         kc_result_clear(&w.want[i]);
     kc_store_close(s);
 }

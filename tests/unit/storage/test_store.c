@@ -12,22 +12,11 @@
 
 #include "sample.h"
 #include "storage-private.h"
+#include "tmpdb.h"
 
 #ifndef KC_TEST_DATA
 #error KC_TEST_DATA must name tests/data
 #endif
-
-static int64_t pragma(struct kc_store *s, const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(kc_store_sqlite(s), sql, -1, &st,
-                                        NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
 
 static void write_file(const char *path, const void *p, size_t n)
 {
@@ -43,15 +32,15 @@ static void test_create_and_reopen(void **state)
     struct kc_error err = {0};
     char path[256];
     (void)state;
-    sample_tmp(path, sizeof(path), "new.db");
+    tmpdb_path(path, sizeof(path), "new.db");
     assert_int_equal(kc_store_open(path, 0, &s, &err), -ENOENT);
     assert_non_null(strstr(err.msg, path));
     assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
-    assert_int_equal(pragma(s, "PRAGMA user_version"),
+    assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
                      kc_store_schema_version());
     kc_store_close(s);
     assert_int_equal(kc_store_open(path, KC_STORE_READONLY, &s, &err), 0);
-    assert_int_equal(pragma(s, "SELECT count(*) FROM sqlite_schema WHERE "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM sqlite_schema WHERE "
                                "name IN ('scans','results','certificates',"
                                "'probes','latest_results','kubernetes',"
                                "'version_counts','merge_sources')"), 8);
@@ -70,6 +59,8 @@ static const struct {
      "newer than this kcensus"},
     {"foreign", "PRAGMA application_id = 0;"
                 "CREATE TABLE t(x)", NULL, -EBADMSG, "not a kcensus database"},
+    {"recoded", "UPDATE codes SET name = 'okay' WHERE kind = 'outcome'"
+                " AND code = 0", NULL, -EPROTO, "does not mean 'ok'"},
     {"garbage", NULL, "this is not a database at all, just some text "
                       "long enough to fill the hundred byte header of an "
                       "SQLite file........", -EBADMSG, "not a kcensus"},
@@ -82,7 +73,7 @@ static void test_refuse(void **state)
         struct kc_store *s;
         struct kc_error err = {0};
         char path[256];
-        sample_tmp(path, sizeof(path), "x.db");
+        tmpdb_path(path, sizeof(path), "x.db");
         if (refuse_cases[i].setup_sql) {
             assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
             assert_int_equal(kc_store_exec(s, refuse_cases[i].setup_sql, &err),
@@ -132,7 +123,7 @@ static void test_truncated(void **state)
     char path[256];
     struct stat sb;
     (void)state;
-    sample_tmp(path, sizeof(path), "t.db");
+    tmpdb_path(path, sizeof(path), "t.db");
     fill_scan(path, 300);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(truncate(path, sb.st_size / 2), 0);
@@ -148,7 +139,7 @@ static void test_readonly(void **state)
     int64_t id;
     char path[256];
     (void)state;
-    sample_tmp(path, sizeof(path), "ro.db");
+    tmpdb_path(path, sizeof(path), "ro.db");
     fill_scan(path, 3);
     assert_int_equal(kc_store_open(path, KC_STORE_READONLY, &s, &err), 0);
     assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), -EROFS);
@@ -169,14 +160,14 @@ static void test_full(void **state)
     int rc = 0, i;
     char path[256];
     (void)state;
-    sample_tmp(path, sizeof(path), "full.db");
+    tmpdb_path(path, sizeof(path), "full.db");
     assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
     assert_int_equal(kc_store_scan_begin(s, &p, &id, &err), 0);
-    pages = pragma(s, "PRAGMA page_count");
+    pages = tmpdb_int(s, "PRAGMA page_count");
     char sql[64];
     kc_snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
                 (long long)pages + 20);
-    pragma(s, sql);
+    tmpdb_int(s, sql);
     sink = kc_store_sink_new(s, id, &cfg, &err);
     assert_non_null(sink);
     for (i = 0; i < 5000 && rc == 0; i++) {
@@ -191,16 +182,16 @@ static void test_full(void **state)
     assert_int_equal(rc, -ENOSPC);
     assert_non_null(strstr(sink->err.msg, "full"));
     kc_sink_free(sink);
-    int64_t kept = pragma(s, "SELECT count(*) FROM results");
+    int64_t kept = tmpdb_int(s, "SELECT count(*) FROM results");
     assert_true(kept > 0 && kept < i);
-    assert_int_equal(pragma(s, "SELECT count(*) FROM results r WHERE "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results r WHERE "
                                "(SELECT count(*) FROM probes p WHERE "
                                "p.result_id = r.id) != 6"), 0);
-    assert_int_equal(pragma(s, "SELECT integrity_check = 'ok' FROM "
+    assert_int_equal(tmpdb_int(s, "SELECT integrity_check = 'ok' FROM "
                                "pragma_integrity_check"), 1);
     /* A failed batch still leaves foreign keys enforced and intact. */
-    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(pragma(s, "SELECT count(*) FROM pragma_foreign_key_check"),
+    assert_int_equal(tmpdb_int(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM pragma_foreign_key_check"),
                      0);
     kc_store_close(s);
 }
@@ -216,7 +207,7 @@ static void test_locked(void **state)
     int64_t id;
     char path[256];
     (void)state;
-    sample_tmp(path, sizeof(path), "lock.db");
+    tmpdb_path(path, sizeof(path), "lock.db");
     fill_scan(path, 1);
     assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
@@ -238,25 +229,25 @@ static void test_upgrade_v1(void **state)
     struct kc_error err = {0};
     char path[256], cmd[600];
     (void)state;
-    sample_tmp(path, sizeof(path), "v1.db");
+    tmpdb_path(path, sizeof(path), "v1.db");
     kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v1.db %s", KC_TEST_DATA, path);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(kc_store_open(path, KC_STORE_READONLY, &s, &err), -EROFS);
     assert_non_null(strstr(err.msg, "upgrade"));
     assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
-    assert_int_equal(pragma(s, "PRAGMA user_version"),
+    assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
                      kc_store_schema_version());
     /* The fixture's rows survived and the v2 additions exist. */
-    assert_int_equal(pragma(s, "SELECT count(*) FROM results"), 3);
-    assert_int_equal(pragma(s, "SELECT count(*) FROM results WHERE "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 3);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results WHERE "
                                "geo_source IS NULL"), 3);
-    assert_int_equal(pragma(s, "SELECT count(*) FROM merge_sources"), 0);
-    assert_int_equal(pragma(s, "SELECT n FROM version_counts WHERE minor = 28"),
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM merge_sources"), 0);
+    assert_int_equal(tmpdb_int(s, "SELECT n FROM version_counts WHERE minor = 28"),
                      2);
     /* v3: microsecond text timestamps became integer milliseconds. */
-    assert_int_equal(pragma(s, "SELECT finished_at FROM results WHERE id = 1"),
+    assert_int_equal(tmpdb_int(s, "SELECT finished_at FROM results WHERE id = 1"),
                      1767607201020);
-    assert_int_equal(pragma(s, "SELECT count(*) FROM probes WHERE"
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes WHERE"
                                " probe = 'version'"), 3);
     kc_store_close(s);
 }
@@ -288,11 +279,13 @@ static const struct {
      " AND CAST(body AS TEXT) = '404 page not found'", 1},
     {"SELECT healthz FROM probe_status WHERE result_id = 1", 200},
     {"SELECT cluster_info FROM probe_status WHERE result_id = 2", 403},
+    /* v4 names (the v3 ones went with the table rebuild) */
     {"SELECT count(*) FROM sqlite_schema WHERE name IN"
-     " ('sqlite_autoindex_results_1', 'results_ip_int',"
-     " 'results_k8s_version', 'bodies_hash')", 4},
+     " ('result_rows_key', 'result_rows_k8s_version', 'bodies_hash',"
+     " 'versions_key')", 4},
     {"SELECT count(*) FROM pragma_foreign_key_check", 0},
-    {"SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v3%'", 0},
+    {"SELECT count(*) FROM sqlite_schema WHERE name LIKE '%_v3%'"
+     " OR name LIKE '%_v4%'", 0},
 };
 
 static void test_upgrade_v2(void **state)
@@ -301,19 +294,150 @@ static void test_upgrade_v2(void **state)
     struct kc_error err = {0};
     char path[256], cmd[600];
     (void)state;
-    sample_tmp(path, sizeof(path), "v2.db");
+    tmpdb_path(path, sizeof(path), "v2.db");
     kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v2.db %s", KC_TEST_DATA, path);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
-    assert_int_equal(pragma(s, "PRAGMA user_version"),
+    assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
                      kc_store_schema_version());
     for (size_t i = 0; i < KC_ARRAY_LEN(upgrade_v2_cases); i++) {
-        int64_t got = pragma(s, upgrade_v2_cases[i].sql);
+        int64_t got = tmpdb_int(s, upgrade_v2_cases[i].sql);
         if (got != upgrade_v2_cases[i].want)
             fail_msg("%s: got %lld, want %lld", upgrade_v2_cases[i].sql,
                      (long long)got, (long long)upgrade_v2_cases[i].want);
     }
-    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(tmpdb_int(s, "PRAGMA foreign_keys"), 1);
+    kc_store_close(s);
+}
+
+/* v3's columns of results, in order (v4's view appends addr). */
+#define V3_RESULT_COLS                                                     \
+    "id, scan_id, target_index, ip, ip_int, ip6, port, sni, outcome, phase," \
+    " detail, started_at, finished_at, connect_us, tls_us, rtt_us,"         \
+    " attempts, tls_version, cipher, alpn, cert_id, probe_set,"            \
+    " is_kubernetes, evidence, posture, git_version, major, minor, patch,"  \
+    " prerelease, vendor, vendor_suffix, v_major, v_minor, git_commit,"     \
+    " git_tree_state, build_date, go_version, compiler, platform,"          \
+    " cluster_info_readable, cluster_ca_sha256, jws_keys,"                 \
+    " namespaces_count, classifier_version, country, asn, as_org,"         \
+    " provider, weight, geo_source"
+#define V3_KUBERNETES_COLS                                                 \
+    "scan_id, scan_label, ip, port, sni, posture, git_version, major,"     \
+    " minor, patch, vendor, evidence, platform, go_version,"               \
+    " cluster_info_readable, jws_keys, namespaces_count, country, asn,"    \
+    " as_org, provider, cert_cn, cert_issuer_cn, started_at, weight"
+/* Both ways, so a missing and an extra row both count. */
+#define SAME_ROWS(expect, cols, view)                                      \
+    "SELECT (SELECT count(*) FROM (SELECT * FROM " expect " EXCEPT SELECT " \
+    cols " FROM " view ")) + (SELECT count(*) FROM (SELECT " cols " FROM "  \
+    view " EXCEPT SELECT * FROM " expect "))"
+
+/* The upgraded v3 fixture (tests/data/make-schema-v3.sh) shows, through
+ * the same names, exactly the values v3's tables and views showed (kept in
+ * the fixture's expect_* tables): every column of every row; and v4's
+ * narrow storage holds them as codes, text ids and shared versions. */
+static const struct {
+    const char *sql;
+    int64_t want;
+} upgrade_v3_cases[] = {
+    {"SELECT count(*) FROM results", 6},
+    {SAME_ROWS("expect_results", V3_RESULT_COLS, "results"), 0},
+    {SAME_ROWS("expect_probes", "*", "probes"), 0},
+    {SAME_ROWS("expect_kubernetes", V3_KUBERNETES_COLS, "kubernetes"), 0},
+    {SAME_ROWS("expect_version_counts", "*", "version_counts"), 0},
+    {SAME_ROWS("expect_probe_status", "*", "probe_status"), 0},
+    {SAME_ROWS("expect_latest", V3_RESULT_COLS ", rn_", "latest_results"), 0},
+    {"SELECT count(*) FROM results WHERE ip6 IS NOT NULL AND ip = '::1'"
+     " AND ip_int IS NULL", 1},
+    {"SELECT count(*) FROM results WHERE ip = '' AND weight = 1234", 1},
+    /* storage: integers and ids, not text */
+    {"SELECT count(*) FROM result_rows WHERE typeof(addr) = 'integer'", 4},
+    {"SELECT count(*) FROM result_rows WHERE typeof(outcome) <> 'integer'"
+     " OR typeof(probe_set) NOT IN ('integer', 'null')"
+     " OR typeof(cipher) NOT IN ('integer', 'null')"
+     " OR typeof(as_org) NOT IN ('integer', 'null')", 0},
+    {"SELECT count(*) FROM versions", 2},
+    {"SELECT count(DISTINCT version_id) FROM result_rows"
+     " WHERE id IN (1, 2)", 1},
+    {"SELECT count(*) FROM texts WHERE value = 'TLS_AES_128_GCM_SHA256'", 1},
+    {"SELECT flags FROM probe_rows WHERE result_id = 1 AND seq = 0", 31},
+    {"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
+     " ('results', 'probe_rows_v4')", 0},
+    {"SELECT count(*) FROM sqlite_schema WHERE type = 'view'"
+     " AND name = 'results'", 1},
+    {"SELECT count(*) FROM pragma_foreign_key_check", 0},
+    {"SELECT integrity_check = 'ok' FROM pragma_integrity_check", 1},
+};
+
+static void test_upgrade_v3(void **state)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    char path[256], cmd[600];
+    (void)state;
+    tmpdb_path(path, sizeof(path), "v3.db");
+    kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v3.db %s", KC_TEST_DATA, path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kc_store_open(path, KC_STORE_READONLY, &s, &err), -EROFS);
+    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
+    assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
+                     kc_store_schema_version());
+    for (size_t i = 0; i < KC_ARRAY_LEN(upgrade_v3_cases); i++) {
+        int64_t got = tmpdb_int(s, upgrade_v3_cases[i].sql);
+        if (got != upgrade_v3_cases[i].want)
+            fail_msg("%s: got %lld, want %lld", upgrade_v3_cases[i].sql,
+                     (long long)got, (long long)upgrade_v3_cases[i].want);
+    }
+    assert_int_equal(tmpdb_int(s, "PRAGMA foreign_keys"), 1);
+    kc_store_close(s);
+}
+
+/* INSERT and DELETE through the results view (merge, import and scripts
+ * write that way): text values become codes and ids, the unique key still
+ * ignores a second copy, a delete takes the row's probes along. */
+static const struct {
+    const char *sql;
+    int64_t want;
+} view_write_cases[] = {
+    {"INSERT INTO results (scan_id, target_index, ip, ip_int, port, sni,"
+     " outcome, phase, cipher, is_kubernetes, posture, vendor, git_version,"
+     " minor, go_version, platform, as_org, provider, started_at,"
+     " finished_at) VALUES (1, 0, '10.0.0.1', 167772161, 443, '',"
+     " 'timeout', 'tls', 'X-CIPHER', 1, 'open', 'eks', CAST('v1.30.1' AS"
+     " BLOB), 30, CAST('go1.22' AS BLOB), CAST('linux/arm64' AS BLOB),"
+     " 'AMAZON', 'aws', 1000, 1250)", -1},
+    {"INSERT OR IGNORE INTO results (scan_id, target_index, ip, ip_int,"
+     " port, outcome) VALUES (1, 0, '10.0.0.1', 167772161, 443, 'ok')", -1},
+    {"SELECT count(*) FROM results", 1},
+    {"SELECT count(*) FROM results WHERE ip = '10.0.0.1' AND outcome ="
+     " 'timeout' AND phase = 'tls' AND cipher = 'X-CIPHER' AND posture ="
+     " 'open' AND vendor = 'eks' AND provider = 'aws' AND as_org = 'AMAZON'"
+     " AND CAST(go_version AS TEXT) = 'go1.22' AND finished_at = 1250", 1},
+    {"SELECT outcome * 100 + phase * 10 + posture FROM result_rows", 221},
+    {"SELECT duration_ms FROM result_rows", 250},
+    {"SELECT count(*) FROM versions", 1},
+    {"INSERT INTO probe_rows (result_id, seq, probe, flags)"
+     " SELECT id, 0, 0, 3 FROM result_rows", -1},
+    {"DELETE FROM results WHERE ip = '10.0.0.1'", -1},
+    {"SELECT count(*) FROM result_rows", 0},
+    {"SELECT count(*) FROM probe_rows", 0},
+    {"SELECT count(*) FROM pragma_foreign_key_check", 0},
+};
+
+static void test_results_view_writes(void **state)
+{
+    struct kc_scan_params p = {.label = "view"};
+    int64_t scan;
+    char path[256];
+    struct kc_store *s = tmpdb_open(path, sizeof(path), "view.db", &p, &scan);
+    (void)state;
+    assert_int_equal(scan, 1);
+    for (size_t i = 0; i < KC_ARRAY_LEN(view_write_cases); i++) {
+        int64_t got = tmpdb_int(s, view_write_cases[i].sql);
+        if (got != view_write_cases[i].want)
+            fail_msg("%s: got %lld, want %lld", view_write_cases[i].sql,
+                     (long long)got, (long long)view_write_cases[i].want);
+    }
     kc_store_close(s);
 }
 
@@ -328,7 +452,7 @@ static void test_probe_codes(void **state)
     struct kc_scan_params p = {.label = "codes"};
     struct kc_result r;
     (void)state;
-    sample_tmp(path, sizeof(path), "codes.db");
+    tmpdb_path(path, sizeof(path), "codes.db");
     assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
     assert_int_equal(kc_store_scan_begin(s, &p, &scan, &err), 0);
     kc_result_init(&r);
@@ -344,16 +468,16 @@ static void test_probe_codes(void **state)
     assert_int_equal(kc_sink_write(sink, &r), 0);
     kc_sink_free(sink);
     /* The writer turns enforcement off only for its own batches. */
-    assert_int_equal(pragma(s, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(pragma(s, "SELECT count(*) FROM pragma_foreign_key_check"),
+    assert_int_equal(tmpdb_int(s, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM pragma_foreign_key_check"),
                      0);
     for (int i = 0; i < KC_PROBE__COUNT; i++) {
         kc_snprintf(sql, sizeof(sql), "SELECT count(*) FROM probes"
                     " WHERE seq = %d AND probe = '%s'", i,
                     kc_probe_str((enum kc_probe_id)i));
-        assert_int_equal(pragma(s, sql), 1);
+        assert_int_equal(tmpdb_int(s, sql), 1);
     }
-    assert_int_equal(pragma(s, "SELECT count(*) FROM probe_status WHERE"
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probe_status WHERE"
                                " version AND healthz AND livez AND readyz"
                                " AND cluster_info AND api AND namespaces"),
                      1);
@@ -407,6 +531,8 @@ int main(void)
         cmocka_unit_test(test_locked),
         cmocka_unit_test(test_upgrade_v1),
         cmocka_unit_test(test_upgrade_v2),
+        cmocka_unit_test(test_upgrade_v3),
+        cmocka_unit_test(test_results_view_writes),
         cmocka_unit_test(test_probe_codes),
         cmocka_unit_test(test_policy),
     };

@@ -11,31 +11,15 @@
 
 #include "sample.h"
 #include "storage-private.h"
-
-static int64_t count(struct kc_store *s, const char *sql)
-{
-    sqlite3_stmt *st;
-    int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(kc_store_sqlite(s), sql, -1, &st,
-                                        NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+#include "tmpdb.h"
 
 static struct kc_store *fresh(int64_t *scan_id, enum kc_store_policy pol)
 {
-    struct kc_store *s;
-    struct kc_error err = {0};
     struct kc_scan_params p = {.label = "w", .seed = 7, .shard_count = 1,
                                .argv = "kcensus scan 10.0.0.0/8",
                                .store = pol};
     char path[256];
-    sample_tmp(path, sizeof(path), "w.db");
-    assert_int_equal(kc_store_open(path, KC_STORE_CREATE, &s, &err), 0);
-    assert_int_equal(kc_store_scan_begin(s, &p, scan_id, &err), 0);
-    return s;
+    return tmpdb_open(path, sizeof(path), "w.db", &p, scan_id);
 }
 
 static enum sample_kind kind_of(uint64_t i)
@@ -87,12 +71,12 @@ static void test_policy_and_counters(void **state)
         assert_int_equal(c.kubernetes, 100);
         assert_int_equal(c.by_outcome[KC_OUTCOME_REFUSED], 100);
         assert_int_equal(c.targets_total, 300);
-        assert_int_equal(count(s, "SELECT count(*) FROM results"),
+        assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"),
                          policy_rows[k].stored);
-        assert_int_equal(count(s, "SELECT count_refused FROM scans"), 100);
+        assert_int_equal(tmpdb_int(s, "SELECT count_refused FROM scans"), 100);
         assert_int_equal(kc_store_scan_finish(s, id, KC_SCAN_DONE, &c, &err),
                          0);
-        assert_int_equal(count(s, "SELECT count(*) FROM scans WHERE status ="
+        assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans WHERE status ="
                                   " 'done' AND finished_at IS NOT NULL"), 1);
         kc_store_close(s);
     }
@@ -132,8 +116,8 @@ static void test_checkpoint_and_resume(void **state)
     sink = kc_store_sink_new(s, id, &cfg, &err);
     write_range(sink, 100, 120);
     kc_sink_free(sink);
-    assert_int_equal(count(s, "SELECT count(*) FROM results"), 120);
-    assert_int_equal(count(s, "SELECT count(DISTINCT target_index) FROM "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 120);
+    assert_int_equal(tmpdb_int(s, "SELECT count(DISTINCT target_index) FROM "
                               "results"), 120);
     struct kc_scan_counters c = {0};
     assert_int_equal(kc_store_scan_finish(s, id, KC_SCAN_DONE, &c, &err), 0);
@@ -162,7 +146,7 @@ static void test_backpressure(void **state)
     assert_int_equal(kc_sink_flush(sink), 0);
     assert_false(kc_sink_busy(sink));
     kc_sink_free(sink);
-    assert_int_equal(count(s, "SELECT count(*) FROM results"), 40);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 40);
     kc_store_close(s);
 }
 
@@ -180,14 +164,14 @@ static void test_duplicate_write(void **state)
     kc_store_sink_counters(sink, &c);
     kc_sink_free(sink);
     /* responsive (default): the 6 connected targets of 0..9 */
-    assert_int_equal(count(s, "SELECT count(*) FROM results"), 6);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 6);
     assert_int_equal(c.stored, 6);
     /* probes were not doubled either */
-    assert_int_equal(count(s, "SELECT count(*) FROM probes"), 3 * 1 + 3 * 6);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes"), 3 * 1 + 3 * 6);
     /* bodies deduplicated: the 404 page, /version JSON, "ok", and the
      * body-less application/json of the two 403s */
-    assert_int_equal(count(s, "SELECT count(*) FROM bodies"), 4);
-    assert_int_equal(count(s, "SELECT count(*) FROM probes WHERE probe = "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM bodies"), 4);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes WHERE probe = "
                               "'healthz' AND CAST(body AS TEXT) = 'ok' AND "
                               "CAST(content_type AS TEXT) = 'text/plain'"), 3);
     /* the same endpoint under another SNI is another row */
@@ -199,9 +183,9 @@ static void test_duplicate_write(void **state)
     kc_sink_write(sink, &r);
     kc_result_clear(&r);
     kc_sink_free(sink);
-    assert_int_equal(count(s, "SELECT count(*) FROM results WHERE sni = "
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results WHERE sni = "
                               "'example.test'"), 1);
-    assert_int_equal(count(s, "SELECT count(*) FROM certificates"), 5);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM certificates"), 5);
     kc_store_close(s);
 }
 
