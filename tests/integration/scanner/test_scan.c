@@ -410,37 +410,6 @@ static void test_retries(void **state)
     keep_free(&k.base);
 }
 
-/* --per-host: at most N connections to one address at a time (the server
- * may see one more while a closed session is still winding down). */
-static void test_per_host(void **state)
-{
-    enum { N = 16 };
-    static const uint32_t caps[] = {0, 2};
-    unsigned seen[2];
-    for (size_t i = 0; i < KC_ARRAY_LEN(caps); i++) {
-        uint16_t port;
-        struct test_server *s = test_server_start(TS_K8S, &port);
-        struct kc_target t[N];
-        for (size_t j = 0; j < N; j++)
-            target_v4(&t[j], "127.0.0.1", port);
-        struct kc_scanner_config cfg;
-        kc_scanner_config_init(&cfg);
-        cfg.threads = 1;
-        cfg.rate = 0;
-        cfg.per_host = caps[i];
-        struct keep_sink k;
-        scan(t, N, &cfg, &k);
-        for (size_t j = 0; j < N; j++)
-            assert_int_equal(k.r[j].outcome, KC_OUTCOME_OK);
-        keep_free(&k.base);
-        seen[i] = test_server_max_live(s);
-        test_server_stop(s);
-    }
-    print_message("max sessions: uncapped %u, cap 2: %u\n", seen[0], seen[1]);
-    assert_true(seen[0] >= 5);  /* uncapped: many at once */
-    assert_true(seen[1] <= 3);  /* capped at 2 (+1 winding down) */
-}
-
 /* Most records of `host` whose [started, finished] spans overlap. Each
  * span lies inside the time the target held its host slot (taken before
  * the start, given back after the result is written), so this never
@@ -468,6 +437,43 @@ static unsigned max_overlap(const struct keep_sink *k, const char *host)
     }
     return best;
 }
+
+/* --per-host: at most N connections to one address at a time, judged from
+ * the targets' own spans (the server's count of live sessions also holds
+ * sessions the client has already finished but whose close it has not
+ * read yet: on a loaded machine that lag made a server-side bound flaky). */
+static void test_per_host(void **state)
+{
+    enum { N = 16 };
+    static const uint32_t caps[] = {0, 2};
+    unsigned seen[2], live[2];
+    for (size_t i = 0; i < KC_ARRAY_LEN(caps); i++) {
+        uint16_t port;
+        struct test_server *s = test_server_start(TS_K8S, &port);
+        struct kc_target t[N];
+        for (size_t j = 0; j < N; j++)
+            target_v4(&t[j], "127.0.0.1", port);
+        struct kc_scanner_config cfg;
+        kc_scanner_config_init(&cfg);
+        cfg.threads = 1;
+        cfg.rate = 0;
+        cfg.per_host = caps[i];
+        struct keep_sink k;
+        scan(t, N, &cfg, &k);
+        for (size_t j = 0; j < N; j++)
+            assert_int_equal(k.r[j].outcome, KC_OUTCOME_OK);
+        seen[i] = max_overlap(&k, "127.0.0.1");
+        live[i] = test_server_max_live(s);
+        keep_free(&k.base);
+        test_server_stop(s);
+    }
+    print_message("most in flight: uncapped %u, cap 2: %u (server saw %u, %u)\n",
+                  seen[0], seen[1], live[0], live[1]);
+    assert_true(seen[0] >= 5 && live[0] >= 5); /* uncapped: many at once */
+    assert_true(seen[1] <= 2);                 /* capped at 2 */
+    assert_true(seen[1] >= 1);
+}
+
 
 /* --per-host holds across loops: a multi-port scan of two hosts with two
  * loop threads never has more than the cap in flight on one address; the
