@@ -323,30 +323,43 @@ int kc_classify(struct kc_result *r)
  * Status): an HTML page, a 404 that is not a Status, or a 200 that is not a
  * JSON object cannot come from one. Neither can any contradiction.
  */
-bool kc_classify_continue(const struct kc_result *r)
+static bool probe_allows_continue(const struct kc_result *r,
+                                  const struct kc_probe_result *p)
 {
-    for (size_t i = 0; i < r->n_probes && i < KC_PROBE__COUNT; i++) {
-        const struct kc_probe_result *p = &r->probes[i];
-        if (!p->answered)
-            continue;
-        if (contradictions(r, p, kc_probe_findings(p)) != 0)
+    if (!p->answered)
+        return true;
+    unsigned f = kc_probe_findings(p);
+    if (contradictions(r, p, f) != 0)
+        return false;
+    if (p->id != KC_PROBE_VERSION)
+        return true;
+    if (f & KC_FIND_PF)
+        return true;
+    if (f & (KC_FIND_HTML | KC_FIND_404_NOT_STATUS))
+        return false;
+    if (p->status == 200 && !(f & KC_FIND_VERSION_JSON)) {
+        json_t *o = kc_json_object(&p->body);
+        bool obj = o != NULL;
+        json_decref(o);
+        if (!obj)
             return false;
-        if (p->id != KC_PROBE_VERSION)
-            continue;
-        unsigned f = kc_probe_findings(p);
-        if (f & KC_FIND_PF)
-            continue;
-        if (f & (KC_FIND_HTML | KC_FIND_404_NOT_STATUS))
-            return false;
-        if (p->status == 200 && !(f & KC_FIND_VERSION_JSON)) {
-            json_t *o = kc_json_object(&p->body);
-            bool obj = o != NULL;
-            json_decref(o);
-            if (!obj)
-                return false;
-        }
     }
     return true;
+}
+
+bool kc_classify_continue(const struct kc_result *r)
+{
+    for (size_t i = 0; i < r->n_probes && i < KC_PROBE__COUNT; i++)
+        if (!probe_allows_continue(r, &r->probes[i]))
+            return false;
+    return true;
+}
+
+bool kc_classify_continue_newest(const struct kc_result *r)
+{
+    if (r->n_probes == 0 || r->n_probes > KC_PROBE__COUNT)
+        return kc_classify_continue(r);
+    return probe_allows_continue(r, &r->probes[r->n_probes - 1]);
 }
 
 /* The columns a re-classification may change, for comparison. */

@@ -373,9 +373,15 @@ struct diff_rows {
     size_t n, cap;
 };
 
-static char *dup_or_null(const char *s)
+/* A NUL-terminated copy of n bytes that may themselves hold NUL. */
+static char *dup_or_null(const char *s, size_t n)
 {
-    return s ? strdup(s) : NULL;
+    char *d;
+    if (s == NULL || (d = malloc(n + 1)) == NULL)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
 }
 
 static int add_change(void *ctx, const struct kc_report_change *c)
@@ -402,8 +408,10 @@ static int add_change(void *ctx, const struct kc_report_change *c)
     row = &d->v[d->n];
     row->kind = (enum kc_diff_kind)c->kind;
     row->endpoint = strdup(ep);
-    row->old_value = dup_or_null(c->old_value);
-    row->new_value = dup_or_null(c->new_value);
+    row->old_value = dup_or_null(c->old_value, c->old_len);
+    row->new_value = dup_or_null(c->new_value, c->new_len);
+    row->old_len = c->old_value ? c->old_len : 0;
+    row->new_len = c->new_value ? c->new_len : 0;
     d->n++;
     if (!row->endpoint || (c->old_value && !row->old_value) ||
         (c->new_value && !row->new_value))

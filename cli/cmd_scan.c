@@ -48,7 +48,7 @@ static const struct cli_option options[] = {
     {"connect-timeout", OPT_CONNECT_TIMEOUT, "DUR",
      "deadline of the TCP connect (default: --timeout)"},
     {"retries", OPT_RETRIES, "N", "retry refused/timed-out targets N times (default 0)"},
-    {"per-host", OPT_PER_HOST, "N", "at most N in flight per address per loop (default 0: no cap)"},
+    {"per-host", OPT_PER_HOST, "N", "at most N in flight per address, across all loops (default 0: no cap)"},
     {"probes", OPT_PROBES, "SET", "default|extended|version (extended reads namespaces)"},
     {"user-agent", OPT_USER_AGENT, "UA", "User-Agent (default names kcensus and a contact URL)"},
     {"store", OPT_STORE, "WHAT", "all|responsive|kubernetes (default responsive)"},
@@ -608,7 +608,7 @@ static int run_engine(const struct cli_command *cmd, struct scan_run *r,
         .ctx = &r->source,
     };
     r->o.engine.classifier.classify = kc_classify;
-    r->o.engine.classifier.should_continue = kc_classify_continue;
+    r->o.engine.classifier.should_continue = kc_classify_continue_newest;
     if (kc_scanner_new(&r->o.engine, &src, r->sink, &r->sc, &err) < 0)
         return cli_fail(cmd, "%s", err.msg);
 

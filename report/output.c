@@ -229,6 +229,15 @@ static void json_str(FILE *f, const char *s)
         kc_json_write_string(f, s, strlen(s));
 }
 
+/* n bytes (NUL bytes become \u0000); NULL is null, empty is "". */
+static void json_str_n(FILE *f, const char *s, size_t n)
+{
+    if (s == NULL)
+        fputs("null", f);
+    else
+        kc_json_write_string(f, s, n);
+}
+
 /* A key of n bytes (NUL bytes become \u0000); empty is null. */
 static void json_key(FILE *f, const char *s, size_t n)
 {
@@ -416,8 +425,8 @@ static void diff_table(FILE *f, int64_t a, int64_t b,
     for (size_t i = 0; i < n; i++) {
         char e[CELL_MAX], o[CELL_MAX], w[CELL_MAX];
         cell(rows[i].endpoint, e);
-        cell(rows[i].old_value, o);
-        cell(rows[i].new_value, w);
+        cell_n(rows[i].old_value, rows[i].old_len, o);
+        cell_n(rows[i].new_value, rows[i].new_len, w);
         fprintf(f, "%-16s ", kc_diff_kind_str(rows[i].kind));
         pad(f, e, 28);
         fprintf(f, " %s -> %s\n", o, w);
@@ -441,9 +450,9 @@ int kc_diff_write(FILE *f, enum kc_report_format fmt, int64_t scan_a,
             fprintf(f, "%s,", kc_diff_kind_str(rows[i].kind));
             kc_csv_write_field(f, rows[i].endpoint);
             fputc(',', f);
-            kc_csv_write_field(f, rows[i].old_value);
+            kc_csv_write_field_n(f, rows[i].old_value, rows[i].old_len);
             fputc(',', f);
-            kc_csv_write_field(f, rows[i].new_value);
+            kc_csv_write_field_n(f, rows[i].new_value, rows[i].new_len);
             fputs("\r\n", f);
         }
         break;
@@ -459,9 +468,9 @@ int kc_diff_write(FILE *f, enum kc_report_format fmt, int64_t scan_a,
                     kc_diff_kind_str(rows[i].kind));
             json_str(f, rows[i].endpoint);
             fputs(",\"old\":", f);
-            json_str(f, rows[i].old_value);
+            json_str_n(f, rows[i].old_value, rows[i].old_len);
             fputs(",\"new\":", f);
-            json_str(f, rows[i].new_value);
+            json_str_n(f, rows[i].new_value, rows[i].new_len);
             fputc('}', f);
         }
         fputs("]}\n", f);

@@ -224,7 +224,8 @@ const char *kc_diff_kind_str(enum kc_diff_kind k);
 struct kc_diff_row {
     enum kc_diff_kind kind;
     const char *endpoint; /* "ip:port" or "ip:port sni" */
-    const char *old_value, *new_value;
+    const char *old_value, *new_value; /* NUL-terminated copies... */
+    size_t old_len, new_len;           /* ...whose bytes may hold NUL */
 };
 
 /* Writes the rows with a per-kind summary. */

@@ -95,7 +95,7 @@ static void on_timer(uv_timer_t *t)
         conn_finish(c, KC_OUTCOME_DNS_ERROR, KC_PHASE_NONE, "lookup: timeout");
         return;
     }
-    if (c->state == CONN_HTTP && c->live->probe > 0) {
+    if (c->state == CONN_HTTP && c->live->talk->probe > 0) {
         conn_finish_probe(c, KC_OUTCOME_TIMEOUT);
         return;
     }
@@ -106,15 +106,24 @@ static void on_timer(uv_timer_t *t)
 
 /* ---------------- teardown ---------------- */
 
+static void conn_free_live(struct conn *c)
+{
+    struct conn_live *l = c->live;
+    if (l == NULL)
+        return;
+    if (l->talk != NULL) {
+        kc_http_rx_free(&l->talk->rx);
+        kc_result_clear(&l->talk->result);
+        free(l->talk);
+    }
+    kc_tls_free(&l->tls);
+    free(l);
+    c->live = NULL;
+}
+
 static void conn_free(struct conn *c)
 {
-    if (c->live != NULL) {
-        kc_tls_free(&c->live->tls);
-        kc_http_rx_free(&c->live->rx);
-        kc_result_clear(&c->live->result);
-        free(c->live);
-        c->live = NULL;
-    }
+    conn_free_live(c);
     free(c);
 }
 
@@ -182,13 +191,7 @@ static void conn_emit(struct conn *c, struct kc_result *r)
 static void conn_retry(struct conn *c)
 {
     c->attempts++;
-    if (c->live != NULL) {
-        kc_tls_free(&c->live->tls);
-        kc_http_rx_free(&c->live->rx);
-        kc_result_clear(&c->live->result);
-        free(c->live);
-        c->live = NULL;
-    }
+    conn_free_live(c);
     conn_set_state(c, CONN_WAITING);
     uv_timer_stop(&c->timer);
     if (c->tcp_open) {
@@ -204,8 +207,8 @@ static void conn_retry(struct conn *c)
  * itself stays ok. */
 static void conn_finish_probe(struct conn *c, enum kc_outcome o)
 {
-    struct conn_live *l = c->live;
-    l->result.probes[l->probe].outcome = o;
+    struct conn_talk *k = c->live->talk;
+    k->result.probes[k->probe].outcome = o;
     conn_finish(c, KC_OUTCOME_OK, KC_PHASE_NONE, "");
 }
 
@@ -219,7 +222,8 @@ static void conn_finish(struct conn *c, enum kc_outcome o, enum kc_phase ph,
     if (c->state == CONN_CLOSING)
         return;
     struct kc_scanner *sc = c->w->sc;
-    bool answered = c->live != NULL && c->live->result.probes[0].answered;
+    struct conn_talk *talk = c->live != NULL ? c->live->talk : NULL;
+    bool answered = talk != NULL && talk->result.probes[0].answered;
     if (!answered && o != KC_OUTCOME_OK && retryable(o) &&
         c->attempts <= sc->cfg.retries && c->state != CONN_RESOLVING &&
         !atomic_load(&sc->stop)) {
@@ -235,8 +239,8 @@ static void conn_finish(struct conn *c, enum kc_outcome o, enum kc_phase ph,
 
     struct kc_result local;
     struct kc_result *r = &local;
-    if (c->live != NULL) {
-        r = &c->live->result;
+    if (talk != NULL) {
+        r = &talk->result;
     } else {
         kc_result_init(&local);
     }
@@ -295,7 +299,7 @@ static int conn_flush_tls(struct conn *c)
 
 static bool conn_more_probes(struct conn *c)
 {
-    struct conn_live *l = c->live;
+    struct conn_talk *l = c->live->talk;
     const struct kc_scan_classifier *cl = &c->w->sc->cfg.classifier;
     if (l->probe + 1 >= l->n_planned || !l->rx.keep_alive)
         return false;
@@ -306,7 +310,7 @@ static bool conn_more_probes(struct conn *c)
 
 static void conn_on_response(struct conn *c)
 {
-    struct conn_live *l = c->live;
+    struct conn_talk *l = c->live->talk;
     struct kc_probe_result *p = &l->result.probes[l->probe];
     p->answered = true;
     p->outcome = KC_OUTCOME_OK;
@@ -325,7 +329,7 @@ static void conn_on_response(struct conn *c)
 static void conn_probe_failed(struct conn *c, enum kc_outcome o,
                               const char *detail)
 {
-    if (c->live->probe == 0)
+    if (c->live->talk->probe == 0)
         conn_finish(c, o, KC_PHASE_NONE, detail);
     else
         conn_finish_probe(c, o);
@@ -333,7 +337,7 @@ static void conn_probe_failed(struct conn *c, enum kc_outcome o,
 
 static void conn_feed_http(struct conn *c, const char *p, size_t n)
 {
-    struct conn_live *l = c->live;
+    struct conn_talk *l = c->live->talk;
     size_t used = 0;
     switch (kc_http_rx_feed(&l->rx, p, n, &used)) {
     case KC_HTTP_MORE:
@@ -357,7 +361,8 @@ static void conn_feed_http(struct conn *c, const char *p, size_t n)
 static void conn_send_probe(struct conn *c)
 {
     struct kc_scanner *sc = c->w->sc;
-    struct conn_live *l = c->live;
+    struct conn_live *live = c->live;
+    struct conn_talk *l = live->talk;
     struct kc_probe_result *p = &l->result.probes[l->probe];
     char authority[300], req[1024];
     p->id = kc_probe_set_at(sc->cfg.probes, l->probe);
@@ -375,7 +380,7 @@ static void conn_send_probe(struct conn *c)
     kc_http_rx_begin(&l->rx, p);
     conn_set_state(c, CONN_HTTP);
     l->sent_us = now_us();
-    if (n == 0 || kc_tls_write(&l->tls, req, n) != 0 ||
+    if (n == 0 || kc_tls_write(&live->tls, req, n) != 0 ||
         conn_flush_tls(c) != 0) {
         conn_probe_failed(c, KC_OUTCOME_CLOSED, "http: write failed");
         return;
@@ -384,6 +389,19 @@ static void conn_send_probe(struct conn *c)
 }
 
 /* ---------------- TLS phase ---------------- */
+
+/* The handshake is done: the result record and the HTTP reader exist from
+ * here on. 0 or -ENOMEM. */
+static int conn_talk_new(struct conn *c)
+{
+    struct conn_talk *k = calloc(1, sizeof(*k));
+    if (k == NULL)
+        return -ENOMEM;
+    kc_result_init(&k->result);
+    k->n_planned = kc_probe_set_len(c->w->sc->cfg.probes);
+    c->live->talk = k;
+    return 0;
+}
 
 static void conn_handshake(struct conn *c)
 {
@@ -397,9 +415,13 @@ static void conn_handshake(struct conn *c)
     case KC_TLS_WANT_IO:
         return;
     case KC_TLS_DONE:
-        l->result.tls_us = since_us(l->tls_start_us);
-        kc_tls_record(&l->tls, &l->result);
         uv_timer_stop(&c->timer);
+        if (conn_talk_new(c) != 0) {
+            conn_finish(c, KC_OUTCOME_CLOSED, KC_PHASE_NONE, "out of memory");
+            return;
+        }
+        l->talk->result.tls_us = since_us(l->tls_start_us);
+        kc_tls_record(&l->tls, &l->talk->result);
         conn_send_probe(c);
         return;
     case KC_TLS_CLOSED: /* close_notify mid-handshake: an alert */
@@ -432,7 +454,7 @@ static void conn_read_plain(struct conn *c)
              * certificate_required alert, which comes after our Finished)
              * is the handshake failing; on later probes the TLS session
              * broke mid-conversation. */
-            conn_probe_failed(c, c->live->probe == 0
+            conn_probe_failed(c, c->live->talk->probe == 0
                                      ? KC_OUTCOME_TLS_ERROR
                                      : KC_OUTCOME_PROTOCOL_ERROR,
                               c->live->tls.err);
@@ -502,8 +524,6 @@ static void conn_on_connected(struct conn *c)
         return;
     }
     struct conn_live *l = c->live;
-    kc_result_init(&l->result);
-    l->n_planned = kc_probe_set_len(w->sc->cfg.probes);
     if (kc_tls_init(&l->tls, w->ctx, c->target.host) != 0) {
         conn_finish(c, KC_OUTCOME_CLOSED, KC_PHASE_NONE, "out of memory");
         return;
@@ -699,24 +719,9 @@ struct conn *kc_conn_new(struct kc_worker *w, const struct kc_target *t)
     return c;
 }
 
-bool kc_conn_can_start(const struct conn *c)
+bool kc_conn_needs_dns(const struct conn *c)
 {
-    const struct kc_worker *w = c->w;
-    bool needs_dns = c->target.addr.family == 0 && c->target.host[0];
-    if (needs_dns && w->dns_inflight >= w->sc->cfg.dns_concurrency)
-        return false;
-    uint32_t cap = w->sc->cfg.per_host;
-    if (cap == 0 || needs_dns)
-        return true;
-    uint32_t same = 0;
-    for (const struct conn *o = w->active.head; o != NULL; o = o->next) {
-        if (o != c && o->state != CONN_WAITING &&
-            o->target.addr.family == c->target.addr.family &&
-            memcmp(o->target.addr.bytes, c->target.addr.bytes, 16) == 0 &&
-            ++same >= cap)
-            return false;
-    }
-    return true;
+    return c->target.addr.family == 0 && c->target.host[0] != '\0';
 }
 
 void kc_conn_start(struct conn *c)

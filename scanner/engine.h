@@ -28,17 +28,25 @@ enum conn_state {
     CONN_CLOSING,
 };
 
-/* What exists only once TCP is up: the TLS engine, the HTTP reader and the
- * result. Keeping these out of struct conn keeps a target that is still
- * waiting for a SYN-ACK small. */
-struct conn_live {
-    struct kc_tls tls;
+/* What exists only once the handshake is done: the HTTP reader, the
+ * result and the probe cursor. Kept out of struct conn_live so that a
+ * target in the TLS handshake (most of them, at internet scale, wait for a
+ * ServerHello) does not carry the 2.4 KB result record yet. */
+struct conn_talk {
     struct kc_http_rx rx;
     struct kc_result result;
     size_t probe;         /* index in the probe set being asked */
     size_t n_planned;
     uint64_t sent_us;     /* request written (mono) */
+};
+
+/* What exists only once TCP is up: the TLS engine, then the talk. Keeping
+ * these out of struct conn keeps a target that is still waiting for a
+ * SYN-ACK small. */
+struct conn_live {
+    struct kc_tls tls;
     uint64_t tls_start_us;
+    struct conn_talk *talk; /* NULL until the handshake is done */
 };
 
 /* One target: owner of its libuv handles, freed in the last close callback. */
@@ -51,12 +59,13 @@ struct conn {
     } req;
     struct kc_worker *w;
     struct conn *prev, *next;   /* worker's active list */
-    struct conn *wnext;         /* worker's waiting queue */
+    struct conn *wnext;         /* worker's waiting or parked queue */
     enum conn_state state;
     unsigned closing;           /* handles/requests still to call back */
     bool tcp_open;              /* tcp handle initialised */
     bool requeue;               /* after the tcp close: wait and retry */
     bool counted_dns;
+    bool host_slot;             /* holds a --per-host slot for its address */
     uint32_t attempts;
     uint64_t deadline_ms;       /* absolute, uv_now() clock */
     uint64_t phase_start_us;
@@ -96,6 +105,9 @@ struct kc_worker {
     uint64_t backoff_until;  /* uv_now ms; no new sockets before */
     struct conn_list active; /* every conn owning an index */
     struct conn_queue waiting;/* conns waiting for a socket/lookup slot */
+    struct conn_queue parked; /* conns whose address is at --per-host */
+    uint32_t max_parked;     /* dispatch pauses while parked.n is here */
+    atomic_bool hosts_dirty; /* a host slot freed: look at parked again */
     _Atomic uint64_t low;    /* lowest index not yet written: min of the
                                 active head and abandoned_low */
     uint64_t abandoned_low;  /* lowest index dropped unwritten on stop */
@@ -118,7 +130,9 @@ struct kc_scanner {
     atomic_uint running;
     uint32_t nthreads;
     struct kc_worker **workers;
+    struct kc_hosts *hosts;  /* --per-host slots, NULL without a cap */
     _Atomic uint64_t dispatched, completed, inflight, kubernetes, slowdowns;
+    _Atomic uint64_t parked;
     _Atomic uint64_t by_outcome[KC_OUTCOME__COUNT];
 };
 
@@ -126,14 +140,15 @@ struct kc_scanner {
 struct conn *kc_conn_new(struct kc_worker *w, const struct kc_target *t);
 /* Starts (or restarts) the target: lookup or connect. */
 void kc_conn_start(struct conn *c);
-/* True if c may start now (lookup slots, per-host cap). */
-bool kc_conn_can_start(const struct conn *c);
+/* True if c must resolve its hostname first. */
+bool kc_conn_needs_dns(const struct conn *c);
 /* Finishes a conn that never got a socket (graceful stop drains the
  * waiting queue through the normal teardown). */
 void kc_conn_abandon(struct conn *c);
 
 /* scanner.c, called by conn.c */
-/* c waits in the worker's queue (no socket/lookup slot now). */
+/* c waits in the worker's queue (no socket/lookup slot now); it gives
+ * back its host slot, if it held one. */
 void kc_worker_defer(struct kc_worker *w, struct conn *c);
 /* Runs dispatch again soon (a slot freed). */
 void kc_worker_kick(struct kc_worker *w);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
 #include <http_parser.h>
 #include <openssl/ssl.h>
 
@@ -35,12 +37,21 @@ enum kc_tls_status {
     KC_TLS_CLOSED,      /* peer sent close_notify */
 };
 
+/* Bytes queued between the socket and OpenSSL: held only while some are
+ * waiting (freed when drained, so an idle connection keeps none). */
+struct kc_tls_queue {
+    unsigned char *data;
+    size_t off, len, cap; /* unread bytes are data[off, len) */
+};
+
 /* A client connection driven only through bytes: the caller feeds what
- * arrived from the socket and drains what must be sent. */
+ * arrived from the socket and drains what must be sent. OpenSSL reads and
+ * writes the two queues through one BIO of ours (not memory BIOs, whose
+ * buffers stay at their high-water mark for the connection's life). */
 struct kc_tls {
     SSL *ssl;
-    BIO *rbio; /* peer -> OpenSSL */
-    BIO *wbio; /* OpenSSL -> peer */
+    struct kc_tls_queue in;  /* peer -> OpenSSL, at most KC_TLS_MAX_PENDING */
+    struct kc_tls_queue out; /* OpenSSL -> peer */
     char err[96];
 };
 
@@ -127,5 +138,29 @@ void kc_rate_init(struct kc_rate *r, double per_sec, uint64_t now_ms);
 bool kc_rate_take(struct kc_rate *r, uint64_t now_ms);
 /* Milliseconds until a token is available (0 when one is). */
 uint64_t kc_rate_wait_ms(struct kc_rate *r, uint64_t now_ms);
+
+/* ---------------- per-host slots (hosts.c) ---------------- */
+
+/* Targets in flight per address, shared by every loop thread (--per-host).
+ * A target that finds its address at the cap may wait ("park"): the table
+ * counts the parked ones so that whoever frees a slot knows to wake them. */
+struct kc_hosts;
+
+/* cap slots per address; max_entries = most targets ever in flight at once
+ * (the table never grows). 0 or -ENOMEM. */
+int kc_hosts_new(uint32_t cap, uint32_t max_entries, struct kc_hosts **out);
+void kc_hosts_free(struct kc_hosts *h);
+/* Takes a slot for a if one is free (true). Otherwise, with park, counts
+ * the caller as waiting for a (it must later call kc_hosts_unpark). */
+bool kc_hosts_acquire(struct kc_hosts *h, const struct kc_addr *a, bool park);
+/* For a parked caller: takes a slot if one is free now (true), or, with
+ * give_up, stops waiting (returns false). */
+bool kc_hosts_unpark(struct kc_hosts *h, const struct kc_addr *a,
+                     bool give_up);
+/* Frees a slot; true if some caller is parked on a (wake the loops). */
+bool kc_hosts_release(struct kc_hosts *h, const struct kc_addr *a);
+/* Slots held for a, and entries in the table (tests). */
+uint32_t kc_hosts_count(struct kc_hosts *h, const struct kc_addr *a);
+size_t kc_hosts_entries(struct kc_hosts *h);
 
 #endif

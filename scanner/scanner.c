@@ -82,6 +82,20 @@ static struct conn *queue_pop(struct conn_queue *q)
     return c;
 }
 
+/* Unlinks c, which follows prev (NULL: c is the head). */
+static void queue_unlink(struct conn_queue *q, struct conn *prev,
+                         struct conn *c)
+{
+    if (prev != NULL)
+        prev->wnext = c->wnext;
+    else
+        q->head = c->wnext;
+    if (q->tail == c)
+        q->tail = prev;
+    c->wnext = NULL;
+    q->n--;
+}
+
 static void worker_update_low(struct kc_worker *w)
 {
     uint64_t low = w->abandoned_low;
@@ -128,8 +142,101 @@ static void worker_wait(struct kc_worker *w, uint64_t ms)
         uv_timer_start(&w->pump, on_pump, ms, 0);
 }
 
+/* ---------------- per-host slots ---------------- */
+
+/* A slot freed on an address others wait for: every loop looks at its
+ * parked targets again (the waiter may be on any loop). */
+static void scanner_wake_parked(struct kc_scanner *sc)
+{
+    pthread_mutex_lock(&sc->dispatch_lock);
+    for (uint32_t i = 0; i < sc->nthreads; i++) {
+        struct kc_worker *w = sc->workers[i];
+        atomic_store(&w->hosts_dirty, true);
+        if (w->wake_open)
+            uv_async_send(&w->wake);
+    }
+    pthread_mutex_unlock(&sc->dispatch_lock);
+}
+
+static void worker_host_release(struct kc_worker *w, struct conn *c)
+{
+    if (!c->host_slot)
+        return;
+    c->host_slot = false;
+    if (kc_hosts_release(w->sc->hosts, &c->target.addr))
+        scanner_wake_parked(w->sc);
+}
+
+static void worker_park(struct kc_worker *w, struct conn *c)
+{
+    queue_push(&w->parked, c);
+    atomic_fetch_add(&w->sc->parked, 1);
+}
+
+static void worker_unparked(struct kc_worker *w, struct conn *prev,
+                            struct conn *c)
+{
+    queue_unlink(&w->parked, prev, c);
+    atomic_fetch_sub(&w->sc->parked, 1);
+}
+
+static uint32_t worker_running(const struct kc_worker *w)
+{
+    return w->active.n - w->waiting.n - w->parked.n;
+}
+
+enum admit {
+    ADMIT_STARTED,
+    ADMIT_PARKED,  /* its address is at the cap: in w->parked */
+    ADMIT_WAIT,    /* no lookup slot: the caller queues it */
+};
+
+/* Starts c unless a lookup slot or its address's slot is missing. */
+static enum admit worker_admit(struct kc_worker *w, struct conn *c)
+{
+    struct kc_scanner *sc = w->sc;
+    if (kc_conn_needs_dns(c)) {
+        if (w->dns_inflight >= sc->cfg.dns_concurrency)
+            return ADMIT_WAIT;
+    } else if (sc->hosts != NULL) {
+        if (!kc_hosts_acquire(sc->hosts, &c->target.addr, true)) {
+            worker_park(w, c);
+            return ADMIT_PARKED;
+        }
+        c->host_slot = true;
+    }
+    kc_conn_start(c);
+    return ADMIT_STARTED;
+}
+
+/* Starts the parked targets whose address has a free slot now, oldest
+ * first, while the concurrency limit allows. */
+static void worker_run_parked(struct kc_worker *w)
+{
+    if (w->parked.head == NULL || !atomic_exchange(&w->hosts_dirty, false))
+        return;
+    struct conn *prev = NULL, *c = w->parked.head;
+    while (c != NULL) {
+        struct conn *next = c->wnext;
+        if (worker_running(w) >= w->limit) {
+            /* Slots may be free: look again when a target finishes. */
+            atomic_store(&w->hosts_dirty, true);
+            return;
+        }
+        if (kc_hosts_unpark(w->sc->hosts, &c->target.addr, false)) {
+            worker_unparked(w, prev, c);
+            c->host_slot = true;
+            kc_conn_start(c);
+        } else {
+            prev = c;
+        }
+        c = next;
+    }
+}
+
 void kc_worker_defer(struct kc_worker *w, struct conn *c)
 {
+    worker_host_release(w, c);
     queue_push(&w->waiting, c);
     kc_worker_kick(w);
 }
@@ -169,6 +276,7 @@ void kc_worker_emit(struct kc_worker *w, const struct kc_result *r)
 
 void kc_worker_release(struct kc_worker *w, struct conn *c)
 {
+    worker_host_release(w, c);
     list_remove(&w->active, c);
     worker_update_low(w);
     atomic_fetch_sub(&w->sc->inflight, 1);
@@ -249,10 +357,18 @@ static void worker_drop_waiting(struct kc_worker *w)
             w->abandoned_low = c->target.index;
         kc_conn_abandon(c);
     }
+    while ((c = w->parked.head) != NULL) {
+        worker_unparked(w, NULL, c);
+        kc_hosts_unpark(w->sc->hosts, &c->target.addr, true);
+        if (c->target.index < w->abandoned_low)
+            w->abandoned_low = c->target.index;
+        kc_conn_abandon(c);
+    }
     worker_update_low(w);
 }
 
-/* Restarts waiting conns while they may start. False if some must wait. */
+/* Restarts waiting conns while they may start (a capped address parks
+ * its conn and the next one goes on). False if some must wait. */
 static bool worker_run_waiting(struct kc_worker *w, uint64_t now)
 {
     while (w->waiting.head != NULL) {
@@ -260,16 +376,18 @@ static bool worker_run_waiting(struct kc_worker *w, uint64_t now)
             worker_wait(w, w->backoff_until - now);
             return false;
         }
-        if (!kc_conn_can_start(w->waiting.head))
-            return false; /* a finishing conn kicks us */
-        kc_conn_start(queue_pop(&w->waiting));
+        struct conn *c = queue_pop(&w->waiting);
+        if (worker_admit(w, c) == ADMIT_WAIT) {
+            /* Back at the head: a finishing lookup kicks us. */
+            c->wnext = w->waiting.head;
+            w->waiting.head = c;
+            if (w->waiting.tail == NULL)
+                w->waiting.tail = c;
+            w->waiting.n++;
+            return false;
+        }
     }
     return true;
-}
-
-static uint32_t worker_running(const struct kc_worker *w)
-{
-    return w->active.n - w->waiting.n;
 }
 
 /* Opens new targets while the limits allow, else arranges to be called
@@ -283,8 +401,11 @@ static void worker_pump(struct kc_worker *w)
     if (stopping)
         worker_drop_waiting(w);
     uint64_t now = uv_now(&w->loop);
+    if (!stopping)
+        worker_run_parked(w);
     if (!stopping && worker_run_waiting(w, now)) {
-        while (worker_running(w) < w->limit && now >= w->backoff_until) {
+        while (worker_running(w) < w->limit && now >= w->backoff_until &&
+               w->parked.n < w->max_parked) {
             if (kc_sink_busy(sc->sink)) {
                 worker_wait(w, RETRY_MS);
                 break;
@@ -307,9 +428,7 @@ static void worker_pump(struct kc_worker *w)
             if (rc == 0)
                 break;
             kc_rate_take(&w->rate, now);
-            if (kc_conn_can_start(c))
-                kc_conn_start(c);
-            else
+            if (worker_admit(w, c) == ADMIT_WAIT)
                 queue_push(&w->waiting, c);
             if (!worker_run_waiting(w, now))
                 break;
@@ -366,6 +485,8 @@ static int worker_new(struct kc_scanner *sc, uint32_t id, uint32_t share,
     w->sc = sc;
     w->id = id;
     w->max_inflight = w->limit = share;
+    uint32_t parked = sc->cfg.max_parked / sc->nthreads;
+    w->max_parked = parked > 0 ? parked : 1;
     w->abandoned_low = UINT64_MAX;
     atomic_store(&w->low, UINT64_MAX);
     int rc = uv_loop_init(&w->loop);
@@ -419,6 +540,8 @@ static void scanner_apply_defaults(struct kc_scanner *sc)
     uint32_t fds = fd_budget();
     if (cfg->concurrency > fds)
         cfg->concurrency = fds;
+    if (cfg->max_parked == 0)
+        cfg->max_parked = cfg->concurrency;
     sc->nthreads = cfg->threads ? cfg->threads
                                 : (uint32_t)uv_available_parallelism();
     if (sc->nthreads == 0)
@@ -455,6 +578,17 @@ int kc_scanner_new(const struct kc_scanner_config *cfg,
     /* Response headers above this are too_large (process-wide setting of
      * libhttp-parser, the same for every scanner). */
     http_parser_set_max_header_size(KC_HTTP_MAX_HEADER);
+    if (sc->cfg.per_host > 0) {
+        /* Entries: addresses with a target running or parked, at most
+         * concurrency + max_parked. */
+        int rc = kc_hosts_new(sc->cfg.per_host,
+                              sc->cfg.concurrency + sc->cfg.max_parked,
+                              &sc->hosts);
+        if (rc < 0) {
+            kc_scanner_free(sc);
+            return kc_error_set(err, rc, "out of memory");
+        }
+    }
     for (uint32_t i = 0; i < sc->nthreads; i++) {
         uint32_t share = sc->cfg.concurrency / sc->nthreads +
                          (i < sc->cfg.concurrency % sc->nthreads);
@@ -557,6 +691,7 @@ void kc_scanner_stats(struct kc_scanner *sc, struct kc_scanner_stats *out)
     out->slowdowns = atomic_load(&sc->slowdowns);
     for (size_t i = 0; i < KC_OUTCOME__COUNT; i++)
         out->by_outcome[i] = atomic_load(&sc->by_outcome[i]);
+    out->parked = atomic_load(&sc->parked);
     out->concurrency = sc->cfg.concurrency;
     out->threads = sc->nthreads;
 }
@@ -574,6 +709,7 @@ void kc_scanner_free(struct kc_scanner *sc)
     for (uint32_t i = 0; sc->workers != NULL && i < sc->nthreads; i++)
         worker_free(sc->workers[i]);
     free(sc->workers);
+    kc_hosts_free(sc->hosts);
     free(sc->user_agent);
     pthread_mutex_destroy(&sc->dispatch_lock);
     pthread_mutex_destroy(&sc->sink_lock);

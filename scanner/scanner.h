@@ -52,7 +52,9 @@ struct kc_scanner_config {
     uint32_t concurrency;    /* in flight across all threads; default 1000 */
     uint32_t rate;           /* new targets per second; 0 unlimited */
     uint32_t threads;        /* loops; 0 = number of cores */
-    uint32_t per_host;       /* in flight per IP address per thread; 0 = no cap */
+    uint32_t per_host;       /* in flight per IP address, across all
+                                threads; 0 = no cap. Hostname targets are
+                                not capped (their address comes late). */
     uint32_t timeout_ms;     /* absolute per target; default 10000 */
     uint32_t connect_timeout_ms; /* phase deadlines, 0 = timeout_ms */
     uint32_t tls_timeout_ms;
@@ -62,6 +64,9 @@ struct kc_scanner_config {
     enum kc_probe_set probes;
     const char *user_agent;  /* NULL: KC_SCANNER_DEFAULT_UA */
     struct kc_scan_classifier classifier;
+    uint32_t max_parked;     /* targets held back by per_host at once,
+                                across threads (dispatch pauses when
+                                full); 0 = concurrency */
 };
 
 /* Fills the defaults above. */
@@ -77,6 +82,7 @@ struct kc_scanner_stats {
     uint64_t slowdowns;      /* EMFILE/EADDRNOTAVAIL back-offs */
     uint32_t concurrency;    /* effective limit (after RLIMIT_NOFILE) */
     uint32_t threads;
+    uint64_t parked;         /* held back by --per-host now */
 };
 
 struct kc_scanner;

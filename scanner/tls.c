@@ -5,6 +5,8 @@
  * SHA-1, no secure renegotiation) and verifies nothing: the certificate is
  * recorded, not judged. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -40,23 +42,134 @@ SSL_CTX *kc_tls_ctx_new(void)
     return ctx;
 }
 
+/* ---------------- byte queues and our BIO ---------------- */
+
+static size_t queue_pending(const struct kc_tls_queue *q)
+{
+    return q->len - q->off;
+}
+
+static int queue_put(struct kc_tls_queue *q, const void *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (q->off > 0 && q->off == q->len)
+        q->off = q->len = 0;
+    if (q->len + n > q->cap) {
+        /* Move unread bytes down first; grow only if still short. */
+        if (q->off > 0) {
+            memmove(q->data, q->data + q->off, q->len - q->off);
+            q->len -= q->off;
+            q->off = 0;
+        }
+        if (q->len + n > q->cap) {
+            size_t cap = q->len + n;
+            unsigned char *d = realloc(q->data, cap);
+            if (d == NULL)
+                return -ENOMEM;
+            q->data = d;
+            q->cap = cap;
+        }
+    }
+    memcpy(q->data + q->len, p, n);
+    q->len += n;
+    return 0;
+}
+
+static void queue_reset(struct kc_tls_queue *q)
+{
+    free(q->data);
+    memset(q, 0, sizeof(*q));
+}
+
+static size_t queue_take(struct kc_tls_queue *q, void *out, size_t cap)
+{
+    size_t n = queue_pending(q);
+    if (n > cap)
+        n = cap;
+    memcpy(out, q->data + q->off, n);
+    q->off += n;
+    if (q->off == q->len)
+        queue_reset(q); /* idle connections hold no buffer */
+    return n;
+}
+
+static int bio_write_ex(BIO *b, const char *p, size_t n, size_t *written)
+{
+    struct kc_tls *t = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    if (queue_put(&t->out, p, n) != 0)
+        return 0;
+    *written = n;
+    return 1;
+}
+
+static int bio_read_ex(BIO *b, char *out, size_t cap, size_t *got)
+{
+    struct kc_tls *t = BIO_get_data(b);
+    BIO_clear_retry_flags(b);
+    if (queue_pending(&t->in) == 0) {
+        BIO_set_retry_read(b); /* no bytes yet, not EOF */
+        return 0;
+    }
+    *got = queue_take(&t->in, out, cap);
+    return 1;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+    struct kc_tls *t = BIO_get_data(b);
+    (void)num;
+    (void)ptr;
+    switch (cmd) {
+    case BIO_CTRL_FLUSH:
+        return 1; /* the caller drains t->out */
+    case BIO_CTRL_PENDING:
+        return (long)queue_pending(&t->in);
+    case BIO_CTRL_WPENDING:
+        return (long)queue_pending(&t->out);
+    default:
+        return 0;
+    }
+}
+
+static BIO_METHOD *queue_method;
+static pthread_once_t queue_method_once = PTHREAD_ONCE_INIT;
+
+/* Made once per process and never changed: a BIO_METHOD is a table of
+ * function pointers, like the ones OpenSSL keeps for its own BIOs. */
+static void queue_method_make(void)
+{
+    BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                                 "kcensus queue");
+    if (m == NULL)
+        return;
+    if (BIO_meth_set_write_ex(m, bio_write_ex) != 1 ||
+        BIO_meth_set_read_ex(m, bio_read_ex) != 1 ||
+        BIO_meth_set_ctrl(m, bio_ctrl) != 1) {
+        BIO_meth_free(m);
+        return;
+    }
+    queue_method = m;
+}
+
 int kc_tls_init(struct kc_tls *t, SSL_CTX *ctx, const char *sni)
 {
     memset(t, 0, sizeof(*t));
+    pthread_once(&queue_method_once, queue_method_make);
+    if (queue_method == NULL)
+        return -ENOMEM;
     t->ssl = SSL_new(ctx);
-    t->rbio = BIO_new(BIO_s_mem());
-    t->wbio = BIO_new(BIO_s_mem());
-    if (t->ssl == NULL || t->rbio == NULL || t->wbio == NULL) {
-        BIO_free(t->rbio);
-        BIO_free(t->wbio);
+    BIO *bio = BIO_new(queue_method);
+    if (t->ssl == NULL || bio == NULL) {
+        BIO_free(bio);
         SSL_free(t->ssl);
         memset(t, 0, sizeof(*t));
         return -ENOMEM;
     }
-    /* An empty memory BIO means "no data yet", not EOF. */
-    BIO_set_mem_eof_return(t->rbio, -1);
-    BIO_set_mem_eof_return(t->wbio, -1);
-    SSL_set_bio(t->ssl, t->rbio, t->wbio);
+    BIO_set_data(bio, t);
+    BIO_set_init(bio, 1);
+    SSL_set_bio(t->ssl, bio, bio); /* the SSL owns it from here */
     if (sni != NULL && sni[0] != '\0')
         SSL_set_tlsext_host_name(t->ssl, sni);
     SSL_set_connect_state(t->ssl);
@@ -66,17 +179,17 @@ int kc_tls_init(struct kc_tls *t, SSL_CTX *ctx, const char *sni)
 void kc_tls_free(struct kc_tls *t)
 {
     if (t->ssl != NULL)
-        SSL_free(t->ssl); /* frees both BIOs */
+        SSL_free(t->ssl); /* frees the BIO */
+    queue_reset(&t->in);
+    queue_reset(&t->out);
     memset(t, 0, sizeof(*t));
 }
 
 int kc_tls_feed(struct kc_tls *t, const void *p, size_t n)
 {
-    if (BIO_ctrl_pending(t->rbio) + n > KC_TLS_MAX_PENDING)
+    if (queue_pending(&t->in) + n > KC_TLS_MAX_PENDING)
         return -ENOBUFS;
-    if (n > 0 && BIO_write(t->rbio, p, (int)n) != (int)n)
-        return -ENOMEM;
-    return 0;
+    return queue_put(&t->in, p, n);
 }
 
 static void tls_note_error(struct kc_tls *t, const char *what)
@@ -113,15 +226,14 @@ enum kc_tls_status kc_tls_handshake(struct kc_tls *t)
 
 size_t kc_tls_pending_out(const struct kc_tls *t)
 {
-    return BIO_ctrl_pending(t->wbio);
+    return queue_pending(&t->out);
 }
 
 size_t kc_tls_drain(struct kc_tls *t, void *out, size_t cap)
 {
-    if (cap == 0)
+    if (cap == 0 || queue_pending(&t->out) == 0)
         return 0;
-    int n = BIO_read(t->wbio, out, cap > INT32_MAX ? INT32_MAX : (int)cap);
-    return n > 0 ? (size_t)n : 0;
+    return queue_take(&t->out, out, cap);
 }
 
 int kc_tls_write(struct kc_tls *t, const void *p, size_t n)

@@ -415,6 +415,9 @@ int kc_store_report_diff(struct kc_store *s, int64_t a, int64_t b,
                 .old_value = col_text(st, 4),
                 .new_value = col_text(st, 5),
             };
+            /* After the text calls: their lengths, NUL bytes included. */
+            c.old_len = (size_t)sqlite3_column_bytes(st, 4);
+            c.new_len = (size_t)sqlite3_column_bytes(st, 5);
             rc = cb(ctx, &c);
             if (rc != 0)
                 break;

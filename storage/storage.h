@@ -278,7 +278,9 @@ struct kc_report_change {
     const char *ip;
     int port;
     const char *sni;
+    /* gitVersion bytes may hold NUL: the lengths count every byte. */
     const char *old_value, *new_value;
+    size_t old_len, new_len;
 };
 int kc_store_report_diff(struct kc_store *s, int64_t a, int64_t b,
                          int (*cb)(void *ctx,

@@ -6,7 +6,9 @@
 #
 # usage: bench/scanner/run.sh [BUILD_DIR]
 #   env: N (targets, default 1000), C (concurrency, default 100), RUNS (3),
-#        TOOLS (default: all), SPEC (default tests/fleet/specs/bench.json)
+#        TOOLS (default: all), SPEC (default tests/fleet/specs/bench.json),
+#        KCENSUS_ALT (a second kcensus binary: tools alt-default and
+#        alt-version run it, to compare two builds in the same run)
 set -eu
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -55,6 +57,10 @@ run_tool() { # tool -> command line
         rm -f "$work"/k.db*
         echo "$build/cli/kcensus scan -q -d $work/k.db --allow-loopback -p 6443 \
 --threads 1 -c $C --rate 0 --probes ${1#kcensus-} $range" ;;
+    alt-default|alt-version)
+        rm -f "$work"/k.db*
+        echo "$KCENSUS_ALT scan -q -d $work/k.db --allow-loopback -p 6443 \
+--threads 1 -c $C --rate 0 --probes ${1#alt-} $range" ;;
     min-c) echo "$build/bench/scanner/kc-bench-min-client" ;;
     go-version|go-default) echo "$work/bench-go -c $C -probes ${1#go-}" ;;
     python-asyncio) echo "python3 bench/scanner/baseline_asyncio.py $C" ;;
@@ -69,23 +75,26 @@ run_tool() { # tool -> command line
 
 echo "| tool | targets/s | CPU us/target (user+sys) | peak RSS MiB | ok/N |"
 echo "|---|---|---|---|---|"
-for tool in $TOOLS; do
-    : >"$work/runs"
-    r=0
-    while [ $r -lt "$RUNS" ]; do
+# Runs interleaved (run 1 of every tool, then run 2...), so that a change
+# in the machine's load shows in every tool's figures alike.
+r=0
+while [ $r -lt "$RUNS" ]; do
+    for tool in $TOOLS; do
         cmd=$(run_tool "$tool")
         # shellcheck disable=SC2086
         /usr/bin/time -f "%e %U %S %M" -o "$work/time" taskset -c 0 $cmd \
             <"$work/targets.txt" >"$work/out" 2>"$work/err" || true
         ok=$(sed -n 's/^ok \([0-9]*\).*/\1/p' "$work/out")
-        if [ -z "$ok" ] && [ "${tool%%-*}" = kcensus ]; then
+        if [ -z "$ok" ] && { [ "${tool%%-*}" = kcensus ] || [ "${tool%%-*}" = alt ]; }; then
             ok=$(sqlite3 "$work/k.db" "SELECT count(*) FROM results WHERE outcome='ok'")
         fi
         [ -z "$ok" ] && [ "$tool" = curl-parallel ] && ok=$N
-        echo "$(cat "$work/time") ${ok:-0}" >>"$work/runs"
-        r=$((r + 1))
+        echo "$(cat "$work/time") ${ok:-0}" >>"$work/runs.$tool"
     done
-    python3 - "$tool" "$N" "$work/runs" <<'PY'
+    r=$((r + 1))
+done
+for tool in $TOOLS; do
+    python3 - "$tool" "$N" "$work/runs.$tool" <<'PY'
 import statistics, sys
 tool, n = sys.argv[1], int(sys.argv[2])
 rows = [list(map(float, l.split())) for l in open(sys.argv[3]) if l.strip()]

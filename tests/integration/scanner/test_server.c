@@ -253,6 +253,12 @@ static void *accept_main(void *arg)
 
 struct test_server *test_server_start(enum ts_behaviour b, uint16_t *port)
 {
+    return test_server_start_at(b, "127.0.0.1", port);
+}
+
+struct test_server *test_server_start_at(enum ts_behaviour b, const char *ip,
+                                         uint16_t *port)
+{
     struct test_server *s = calloc(1, sizeof(*s));
     s->b = b;
     s->ctx = make_ctx(b);
@@ -260,7 +266,7 @@ struct test_server *test_server_start(enum ts_behaviour b, uint16_t *port)
     int one = 1;
     setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     struct sockaddr_in sin = {.sin_family = AF_INET};
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, ip, &sin.sin_addr);
     socklen_t len = sizeof(sin);
     if (bind(s->fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
         listen(s->fd, 1024) != 0 ||

@@ -27,6 +27,9 @@ struct test_server;
 
 /* Listens on 127.0.0.1:0; *port gets the port. Returns NULL on failure. */
 struct test_server *test_server_start(enum ts_behaviour b, uint16_t *port);
+/* The same on another loopback address (ip: "127.0.0.2"...). */
+struct test_server *test_server_start_at(enum ts_behaviour b, const char *ip,
+                                         uint16_t *port);
 /* Most sessions open at once so far. */
 unsigned test_server_max_live(struct test_server *s);
 /* Connections served so far. */

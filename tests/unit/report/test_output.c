@@ -342,40 +342,59 @@ static void test_trend_csv(void **state)
     kc_releases_free(rel);
 }
 
+#define ROW(k, ep, o, n)                                                    \
+    {.kind = k, .endpoint = ep, .old_value = o, .new_value = n,            \
+     .old_len = sizeof(o) - 1, .new_len = sizeof(n) - 1}
+
 static void test_diff_formats(void **state)
 {
+    /* Rows as cmd_report builds them: values with their lengths, gitVersion
+     * bytes may hold NUL (two builds differing only after one). */
     const struct kc_diff_row rows[] = {
-        {KC_DIFF_APPEARED, "10.0.0.1:443", NULL, "v1.28.1"},
-        {KC_DIFF_VERSION, "10.0.0.2:6443", "v1.27.1", "v1.28.\x1b[2J"},
-        {KC_DIFF_POSTURE, "10.0.0.3:443", "open", "rbac_denied"},
+        {.kind = KC_DIFF_APPEARED, .endpoint = "10.0.0.1:443",
+         .new_value = "v1.28.1", .new_len = 7},
+        ROW(KC_DIFF_VERSION, "10.0.0.2:6443", "v1.27.1", "v1.28.\x1b[2J"),
+        ROW(KC_DIFF_POSTURE, "10.0.0.3:443", "open", "rbac_denied"),
+        ROW(KC_DIFF_VERSION, "10.0.0.4:443", "v1.29.0\0a", "v1.29.0\0b"),
     };
+    static const char csv[] = "change,endpoint,old,new\r\n"
+                              "appeared,10.0.0.1:443,,v1.28.1\r\n"
+                              "changed_version,10.0.0.2:6443,v1.27.1,"
+                              "v1.28.\x1b[2J\r\n"
+                              "changed_posture,10.0.0.3:443,open,"
+                              "rbac_denied\r\n"
+                              "changed_version,10.0.0.4:443,v1.29.0\0a,"
+                              "v1.29.0\0b\r\n";
     struct mem m;
     json_t *root;
     (void)state;
     mem_open(&m);
-    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_CSV, 1, 2, rows, 3), 0);
+    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_CSV, 1, 2, rows, 4), 0);
     mem_close(&m);
-    assert_string_equal(m.buf, "change,endpoint,old,new\r\n"
-                               "appeared,10.0.0.1:443,,v1.28.1\r\n"
-                               "changed_version,10.0.0.2:6443,v1.27.1,"
-                               "v1.28.\x1b[2J\r\n"
-                               "changed_posture,10.0.0.3:443,open,"
-                               "rbac_denied\r\n");
+    assert_int_equal(m.len, sizeof csv - 1);
+    assert_memory_equal(m.buf, csv, sizeof csv - 1);
     free(m.buf);
     mem_open(&m);
-    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_TABLE, 1, 2, rows, 3), 0);
+    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_TABLE, 1, 2, rows, 4), 0);
     mem_close(&m);
     assert_null(strchr(m.buf, '\x1b'));
     assert_non_null(strstr(m.buf, "appeared 1, disappeared 0, "
-                                  "changed_version 1, changed_posture 1"));
+                                  "changed_version 2, changed_posture 1"));
+    assert_non_null(strstr(m.buf, "v1.29.0\\x00a -> v1.29.0\\x00b"));
     free(m.buf);
     mem_open(&m);
-    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_JSON, 1, 2, rows, 3), 0);
+    assert_int_equal(kc_diff_write(m.f, KC_FORMAT_JSON, 1, 2, rows, 4), 0);
     mem_close(&m);
-    root = json_loads(m.buf, 0, NULL);
+    root = json_loads(m.buf, JSON_ALLOW_NUL, NULL);
     assert_non_null(root);
     assert_int_equal(json_integer_value(json_object_get(
                          json_object_get(root, "summary"), "appeared")), 1);
+    json_t *last = json_array_get(json_object_get(root, "changes"), 3);
+    json_t *nv = json_object_get(last, "new");
+    assert_int_equal(json_string_length(nv), 9);
+    assert_memory_equal(json_string_value(nv), "v1.29.0\0b", 9);
+    assert_true(json_is_null(json_object_get(
+        json_array_get(json_object_get(root, "changes"), 0), "old")));
     json_decref(root);
     free(m.buf);
 }

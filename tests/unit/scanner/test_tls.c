@@ -154,6 +154,32 @@ static void test_handshakes(void **state)
         kc_tls_read(&c, out, sizeof(out), &plain);
         assert_int_equal(plain, 4);
         assert_memory_equal(out, "pong", 4);
+        /* Drained queues hold no buffer (an idle target keeps none). */
+        assert_null(c.in.data);
+        assert_null(c.out.data);
+
+        /* A full-size (16 KiB) record, fed in uneven pieces: the read side
+         * takes maximum records whatever we send. */
+        static char full[16384], back[16384 + 64];
+        for (size_t j = 0; j < sizeof(full); j++)
+            full[j] = (char)('a' + j % 26);
+        assert_int_equal(SSL_write(s.ssl, full, sizeof(full)), 16384);
+        static char wire[20000];
+        int w = BIO_read(s.out, wire, sizeof(wire));
+        assert_true(w > 16384);
+        size_t total = 0;
+        for (int off = 0; off < w; off += 1000) {
+            size_t piece = (size_t)(w - off < 1000 ? w - off : 1000);
+            assert_int_equal(kc_tls_feed(&c, wire + off, piece), 0);
+            size_t part = 0;
+            assert_int_equal(kc_tls_read(&c, back + total,
+                                         sizeof(back) - total, &part),
+                             KC_TLS_WANT_IO);
+            total += part;
+        }
+        assert_int_equal(total, sizeof(full));
+        assert_memory_equal(back, full, sizeof(full));
+        assert_null(c.in.data);
 
         kc_result_clear(&r);
         kc_tls_free(&c);
