@@ -34,6 +34,9 @@ enum fleet_behaviour {
     FLEET_B_DISABLED,    /* --anonymous-auth=false: 401 everywhere */
     FLEET_B_WIDE_OPEN,   /* anonymous bound to a powerful role */
     FLEET_B_LEGACY,      /* pre-1.14: anonymous discovery */
+    FLEET_B_ALWAYS_ALLOW,/* --authorization-mode=AlwaysAllow: every path
+                          * that exists answers 200; before 1.16 /livez
+                          * and /readyz do not exist: Go's plain 404 */
     FLEET_B_NOT_K8S_HTML,/* nginx 404 pages */
     FLEET_B_NOT_K8S_JSON,/* a JSON API that is not Kubernetes */
     FLEET_B__COUNT

@@ -124,6 +124,7 @@ enum hdrs {
     H_AUTHN_FAILED, /* 401: audit + cache-control only */
     H_PASSED,       /* Pf headers */
     H_PASSED_NOSNIFF,
+    H_GO_NOT_FOUND, /* pre-1.16 mux 404: nosniff, no Pf (no APF then) */
 };
 
 static void k8s_reply(struct reply *r, int status, enum hdrs h,
@@ -139,9 +140,9 @@ static void k8s_reply(struct reply *r, int status, enum hdrs h,
     putf(r, "Audit-Id: %s\r\n", audit);
     puts_(r, "Cache-Control: no-cache, private\r\n");
     putf(r, "Content-Type: %s\r\n", ctype);
-    if (h == H_PASSED_NOSNIFF)
+    if (h == H_PASSED_NOSNIFF || h == H_GO_NOT_FOUND)
         puts_(r, "X-Content-Type-Options: nosniff\r\n");
-    if (h != H_AUTHN_FAILED) {
+    if (h == H_PASSED || h == H_PASSED_NOSNIFF) {
         putf(r, "X-Kubernetes-Pf-Flowschema-Uid: %s\r\n", fs);
         putf(r, "X-Kubernetes-Pf-Prioritylevel-Uid: %s\r\n", pl);
     }
@@ -407,6 +408,24 @@ static void reply_not_found_status(struct reply *r)
                  "the server could not find the requested resource", "{}");
 }
 
+/* Go's http.NotFound, as the apiserver's non-REST mux answered a path it
+ * has no handler for (Content-Type and nosniff set by http.Error). */
+static void reply_go_not_found(struct reply *r)
+{
+    static const char body[] = "404 page not found\n";
+    k8s_reply(r, 404, H_GO_NOT_FOUND, "text/plain; charset=utf-8", body,
+              sizeof(body) - 1);
+}
+
+/* /livez and /readyz came with 1.16. */
+static bool predates_livez(const struct fleet_member *m)
+{
+    int major = 0, minor = 0;
+    return m->git_version &&
+           sscanf(m->git_version, "v%d.%d", &major, &minor) == 2 &&
+           major == 1 && minor < 16;
+}
+
 /* ---- not Kubernetes ---- */
 
 static void plain_reply(struct reply *r, int status, const char *server,
@@ -493,6 +512,8 @@ static enum authz authorize(const struct fleet_member *m, enum path_kind k,
                    : AUTHZ_DENY_403;
     case FLEET_B_WIDE_OPEN:
         return AUTHZ_ALLOW;
+    case FLEET_B_ALWAYS_ALLOW:
+        return AUTHZ_ALLOW;
     case FLEET_B_LEGACY:
         return old_health || k == P_VERSION || k == P_CLUSTER_INFO ||
                        k == P_API || k == P_API_V1 || k == P_APIS
@@ -552,7 +573,16 @@ int fleet_respond(const struct fleet_plan *plan, const struct fleet_member *m,
     switch (a) {
     case AUTHZ_DENY_401: reply_unauthorized(&r); break;
     case AUTHZ_DENY_403: reply_forbidden(&r, k, verb, path); break;
-    case AUTHZ_ALLOW: reply_allowed(&r, k, ca_pem_b64); break;
+    case AUTHZ_ALLOW:
+        /* Authorization runs before routing: only a server that allows
+         * everyone reaches the mux's 404 for the paths it lacks. (Other
+         * behaviours keep answering /livez whatever their version.) */
+        if (m->behaviour == FLEET_B_ALWAYS_ALLOW && k == P_HEALTH &&
+            strcmp(path, "/healthz") != 0 && predates_livez(m))
+            reply_go_not_found(&r);
+        else
+            reply_allowed(&r, k, ca_pem_b64);
+        break;
     }
     return r.rc;
 }

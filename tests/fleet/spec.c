@@ -21,6 +21,7 @@ static const char *const behaviour_names[FLEET_B__COUNT] = {
     [FLEET_B_DISABLED] = "disabled",
     [FLEET_B_WIDE_OPEN] = "wide_open",
     [FLEET_B_LEGACY] = "legacy",
+    [FLEET_B_ALWAYS_ALLOW] = "always_allow",
     [FLEET_B_NOT_K8S_HTML] = "not_kubernetes_html",
     [FLEET_B_NOT_K8S_JSON] = "not_kubernetes_json",
 };

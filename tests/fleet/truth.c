@@ -34,6 +34,10 @@ static const struct behaviour_truth behaviour_truths[FLEET_B__COUNT] = {
     [FLEET_B_WIDE_OPEN] = {1, KC_POSTURE_LEGACY, KC_POSTURE_WIDE_OPEN, true},
     /* /api 200, ns 403 */
     [FLEET_B_LEGACY] = {1, KC_POSTURE_LEGACY, KC_POSTURE_LEGACY, true},
+    /* everything 200 (pre-1.16: /livez and /readyz Go's plain 404, which
+     * the classifier excuses from /version's age): like wide_open */
+    [FLEET_B_ALWAYS_ALLOW] = {1, KC_POSTURE_LEGACY, KC_POSTURE_WIDE_OPEN,
+                              true},
     [FLEET_B_NOT_K8S_HTML] = {0, KC_POSTURE_NONE, KC_POSTURE_NONE, false},
     [FLEET_B_NOT_K8S_JSON] = {0, KC_POSTURE_NONE, KC_POSTURE_NONE, false},
 };

@@ -8,7 +8,7 @@ the fleet's truth is tested against its own wire behaviour.
 Usage: check_truth.py FLEET SPEC [EXPECTED_MEMBERS [EXPECTED_BIND]]
 (inside a private netns)
 """
-import csv, http.client, json, os, signal, socket, ssl, subprocess, sys
+import csv, http.client, json, os, re, signal, socket, ssl, subprocess, sys
 import tempfile, time
 
 PROBES = ["/version", "/healthz", "/livez", "/readyz",
@@ -92,6 +92,19 @@ def is_status(status, body):
             and j.get("apiVersion") == "v1" and j.get("code") == status)
 
 
+def predates_livez(by):
+    """/version answered 200 with a gitVersion older than 1.16."""
+    status, _, body = by.get("/version", (0, {}, b""))
+    if status != 200:
+        return False
+    try:
+        g = json.loads(body).get("gitVersion")
+    except (ValueError, AttributeError):
+        return False
+    m = re.match(r"v?(\d+)\.(\d+)", g) if isinstance(g, str) else None
+    return bool(m) and int(m.group(1)) == 1 and int(m.group(2)) < 16
+
+
 def classify(answers):
     """Issue 6 rules: (is_kubernetes, posture, git_version)."""
     by = {p: (s, h, b) for p, s, h, b in answers}
@@ -116,8 +129,13 @@ def classify(answers):
             else:
                 contradiction = True
         if health or path.startswith("/api"):
-            if b"<html" in body.lower() or (status == 404 and not is_status(status, body)):
+            if b"<html" in body.lower():
                 contradiction = True
+            elif status == 404 and not is_status(status, body):
+                # Before 1.16 there is no /livez or /readyz: a server that
+                # authorizes everyone answers Go's plain 404 there.
+                if not (path in ("/livez", "/readyz") and predates_livez(by)):
+                    contradiction = True
     k8s = positive and not contradiction
     if not k8s:
         return 0, "", ""

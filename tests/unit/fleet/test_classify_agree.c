@@ -73,7 +73,8 @@ static void test_behaviours(void **state)
     (void)state;
     static const char *const versions[] = {
         "v1.28.5-eks-5e0fdde", "v1.29.2+k3s1", "v1.25.16+a4e782e",
-        "v1.27.8-gke.1067004", "v1.12.10", "v1.33.1"};
+        "v1.27.8-gke.1067004", "v1.12.10", "v1.33.1",
+        "v1.15.12", "v1.16.0"}; /* either side of /livez's arrival */
     for (int b = 0; b < FLEET_B__COUNT; b++) {
         for (size_t v = 0; v < KC_ARRAY_LEN(versions); v++) {
             bool k8s = b != FLEET_B_NOT_K8S_HTML && b != FLEET_B_NOT_K8S_JSON;

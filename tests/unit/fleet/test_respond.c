@@ -85,6 +85,12 @@ static const struct status_case {
     {FLEET_B_LEGACY, "/livez", FLEET_CRED_NONE, 403}, /* no livez pre-1.16 */
     {FLEET_B_LEGACY, "/api", FLEET_CRED_NONE, 200},
     {FLEET_B_LEGACY, NS, FLEET_CRED_NONE, 403},
+    {FLEET_B_ALWAYS_ALLOW, "/version", FLEET_CRED_NONE, 200},
+    {FLEET_B_ALWAYS_ALLOW, "/livez", FLEET_CRED_NONE, 200}, /* 1.28 has it */
+    {FLEET_B_ALWAYS_ALLOW, CI, FLEET_CRED_NONE, 200},
+    {FLEET_B_ALWAYS_ALLOW, "/api", FLEET_CRED_BASIC, 200},
+    {FLEET_B_ALWAYS_ALLOW, NS, FLEET_CRED_NONE, 200},
+    {FLEET_B_ALWAYS_ALLOW, NS, FLEET_CRED_BEARER, 401}, /* authn first */
     {FLEET_B_NOT_K8S_HTML, "/version", FLEET_CRED_NONE, 404},
     {FLEET_B_NOT_K8S_HTML, "/healthz", FLEET_CRED_BEARER, 404},
     {FLEET_B_NOT_K8S_JSON, "/version", FLEET_CRED_NONE, 200},
@@ -133,6 +139,55 @@ static void test_exact_bodies(void **state)
     assert_string_equal(r.body, "ok");
     assert_non_null(
         strstr(r.head, "\r\nContent-Type: text/plain; charset=utf-8\r\n"));
+    kc_buf_free(&r.buf);
+}
+
+/* AlwaysAllow before 1.16: every path that exists answers 200, /livez and
+ * /readyz are Go's plain 404 (net/http NotFound), 1.16 on has them. */
+static const struct pre116_case {
+    const char *version;
+    const char *path;
+    int status;
+} pre116_cases[] = {
+    {"v1.13.12", "/livez", 404},   {"v1.13.12", "/readyz", 404},
+    {"v1.15.12", "/readyz?verbose", 404},
+    {"v1.13.12", "/healthz", 200}, {"v1.13.12", "/version", 200},
+    {"v1.13.12", CI, 200},         {"v1.13.12", "/api", 200},
+    {"v1.15.12", NS, 200},         {"v1.16.0", "/livez", 200},
+    {"v1.16.0", "/readyz", 200},
+};
+
+static void test_always_allow_pre116(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < KC_ARRAY_LEN(pre116_cases); i++) {
+        const struct pre116_case *c = &pre116_cases[i];
+        struct reply r;
+        get(FLEET_B_ALWAYS_ALLOW, c->version, c->path, FLEET_CRED_NONE, &r);
+        if (r.status != c->status)
+            fail_msg("case %zu %s %s: got %d want %d", i, c->version,
+                     c->path, r.status, c->status);
+        if (c->status == 404) {
+            assert_string_equal(r.body, "404 page not found\n");
+            assert_non_null(strstr(
+                r.head, "\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        "X-Content-Type-Options: nosniff\r\n"));
+            /* priority and fairness came in 1.18-1.20 */
+            assert_null(strstr(r.head, "X-Kubernetes-Pf-"));
+        }
+        kc_buf_free(&r.buf);
+    }
+    /* /version shaped like those releases: no emulation fields */
+    struct reply r;
+    get(FLEET_B_ALWAYS_ALLOW, "v1.13.12", "/version", FLEET_CRED_NONE, &r);
+    json_error_t e;
+    json_t *j = json_loads(r.body, 0, &e);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "minor")), "13");
+    assert_string_equal(json_string_value(json_object_get(j, "goVersion")),
+                        "go1.11.13");
+    assert_null(json_object_get(j, "emulationMajor"));
+    json_decref(j);
     kc_buf_free(&r.buf);
 }
 
@@ -211,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_statuses),
         cmocka_unit_test(test_exact_bodies),
         cmocka_unit_test(test_version_json),
+        cmocka_unit_test(test_always_allow_pre116),
         cmocka_unit_test(test_cluster_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
