@@ -48,7 +48,7 @@ static const struct cli_option options[] = {
     {"connect-timeout", OPT_CONNECT_TIMEOUT, "DUR",
      "deadline of the TCP connect (default: --timeout)"},
     {"retries", OPT_RETRIES, "N", "retry refused/timed-out targets N times (default 0)"},
-    {"per-host", OPT_PER_HOST, "N", "at most N in flight per address, across all loops (default 0: no cap)"},
+    {"per-host", OPT_PER_HOST, "N", "at most N in flight per address (hostnames: once resolved), across all loops (default 0: no cap)"},
     {"probes", OPT_PROBES, "SET", "default|extended|version (extended reads namespaces)"},
     {"user-agent", OPT_USER_AGENT, "UA", "User-Agent (default names kcensus and a contact URL)"},
     {"store", OPT_STORE, "WHAT", "all|responsive|kubernetes (default responsive)"},

@@ -1,6 +1,7 @@
 /* conn.c - one target from lookup to result.
  *
- * States: WAITING -> [RESOLVING] -> CONNECTING -> TLS -> HTTP -> CLOSING.
+ * States: WAITING -> [RESOLVING -> [PARKED]] -> CONNECTING -> TLS -> HTTP
+ * -> CLOSING.
  * conn_set_state() is the only writer of c->state; conn_finish() is the only
  * path that records an outcome and closes handles; the conn is freed in the
  * last close callback. Every callback first stops the phase timer and
@@ -23,6 +24,7 @@ static const char *state_str(enum conn_state s)
     switch (s) {
     case CONN_WAITING: return "waiting";
     case CONN_RESOLVING: return "resolving";
+    case CONN_PARKED: return "parked";
     case CONN_CONNECTING: return "connecting";
     case CONN_TLS: return "tls";
     case CONN_HTTP: return "http";
@@ -58,6 +60,7 @@ static uint32_t phase_ms(const struct conn *c, enum conn_state s)
     case CONN_CONNECTING: ms = cfg->connect_timeout_ms; break;
     case CONN_TLS: ms = cfg->tls_timeout_ms; break;
     case CONN_HTTP: ms = cfg->response_timeout_ms; break;
+    case CONN_PARKED: /* only the deadline bounds the wait */
     case CONN_WAITING:
     case CONN_CLOSING: break;
     }
@@ -80,6 +83,7 @@ static enum kc_phase timeout_phase(enum conn_state s)
     switch (s) {
     case CONN_WAITING:
     case CONN_RESOLVING:
+    case CONN_PARKED:
     case CONN_CONNECTING: return KC_PHASE_CONNECT;
     case CONN_TLS: return KC_PHASE_TLS;
     case CONN_HTTP: return KC_PHASE_RESPONSE;
@@ -221,6 +225,11 @@ static void conn_finish(struct conn *c, enum kc_outcome o, enum kc_phase ph,
 {
     if (c->state == CONN_CLOSING)
         return;
+    if (c->state == CONN_PARKED) {
+        /* Stops waiting for a slot before retrying or closing. */
+        kc_worker_unpark(c->w, c);
+        conn_set_state(c, CONN_CONNECTING);
+    }
     struct kc_scanner *sc = c->w->sc;
     struct conn_talk *talk = c->live != NULL ? c->live->talk : NULL;
     bool answered = talk != NULL && talk->result.probes[0].answered;
@@ -677,6 +686,12 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
                     "resolved into the blocklist");
         return;
     }
+    /* --per-host holds for names too: the address is known only now. */
+    if (!kc_worker_host_admit(c->w, c)) {
+        conn_set_state(c, CONN_PARKED);
+        conn_arm(c); /* the deadline keeps running while it waits */
+        return;
+    }
     conn_connect(c);
 }
 
@@ -726,6 +741,12 @@ bool kc_conn_needs_dns(const struct conn *c)
 
 void kc_conn_start(struct conn *c)
 {
+    if (c->state == CONN_PARKED) {
+        /* Resolved, then waited for its address's slot: same attempt,
+         * same deadline. */
+        conn_connect(c);
+        return;
+    }
     /* The deadline starts when the attempt really starts: time spent
      * waiting for a socket or a retry is not the target's. */
     c->deadline_ms = uv_now(&c->w->loop) + c->w->sc->cfg.timeout_ms;

@@ -22,6 +22,7 @@ struct conn;
 enum conn_state {
     CONN_WAITING = 0, /* has an index, no socket yet */
     CONN_RESOLVING,
+    CONN_PARKED,      /* resolved; its address is at --per-host */
     CONN_CONNECTING,
     CONN_TLS,
     CONN_HTTP,
@@ -150,6 +151,12 @@ void kc_conn_abandon(struct conn *c);
 /* c waits in the worker's queue (no socket/lookup slot now); it gives
  * back its host slot, if it held one. */
 void kc_worker_defer(struct kc_worker *w, struct conn *c);
+/* A resolved hostname: takes the --per-host slot for its address (true,
+ * or no cap), else parks c until one frees (false; the worker then calls
+ * kc_conn_start(c), which connects with the deadline still running). */
+bool kc_worker_host_admit(struct kc_worker *w, struct conn *c);
+/* c (CONN_PARKED) stops waiting for its slot: timed out or stopping. */
+void kc_worker_unpark(struct kc_worker *w, struct conn *c);
 /* Runs dispatch again soon (a slot freed). */
 void kc_worker_kick(struct kc_worker *w);
 /* A socket could not be created (EMFILE...): slow down. */

@@ -180,6 +180,32 @@ static void worker_unparked(struct kc_worker *w, struct conn *prev,
     atomic_fetch_sub(&w->sc->parked, 1);
 }
 
+bool kc_worker_host_admit(struct kc_worker *w, struct conn *c)
+{
+    if (w->sc->hosts == NULL)
+        return true;
+    if (kc_hosts_acquire(w->sc->hosts, &c->target.addr, true)) {
+        c->host_slot = true;
+        return true;
+    }
+    worker_park(w, c);
+    return false;
+}
+
+void kc_worker_unpark(struct kc_worker *w, struct conn *c)
+{
+    /* Linear: the queue is at most max_parked plus the lookups that were
+     * in flight, and a target leaves it this way at most once. */
+    struct conn *prev = NULL;
+    for (struct conn *p = w->parked.head; p != NULL; prev = p, p = p->wnext) {
+        if (p == c) {
+            worker_unparked(w, prev, c);
+            kc_hosts_unpark(w->sc->hosts, &c->target.addr, true);
+            return;
+        }
+    }
+}
+
 static uint32_t worker_running(const struct kc_worker *w)
 {
     return w->active.n - w->waiting.n - w->parked.n;
@@ -580,9 +606,10 @@ int kc_scanner_new(const struct kc_scanner_config *cfg,
     http_parser_set_max_header_size(KC_HTTP_MAX_HEADER);
     if (sc->cfg.per_host > 0) {
         /* Entries: addresses with a target running or parked, at most
-         * concurrency + max_parked. */
+         * concurrency + max_parked, plus the resolved hostnames that park
+         * past max_parked (each was a lookup in flight: concurrency). */
         int rc = kc_hosts_new(sc->cfg.per_host,
-                              sc->cfg.concurrency + sc->cfg.max_parked,
+                              2 * sc->cfg.concurrency + sc->cfg.max_parked,
                               &sc->hosts);
         if (rc < 0) {
             kc_scanner_free(sc);

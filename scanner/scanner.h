@@ -53,8 +53,9 @@ struct kc_scanner_config {
     uint32_t rate;           /* new targets per second; 0 unlimited */
     uint32_t threads;        /* loops; 0 = number of cores */
     uint32_t per_host;       /* in flight per IP address, across all
-                                threads; 0 = no cap. Hostname targets are
-                                not capped (their address comes late). */
+                                threads; 0 = no cap. A hostname target
+                                takes its slot once resolved (and may then
+                                wait, parked, its deadline running). */
     uint32_t timeout_ms;     /* absolute per target; default 10000 */
     uint32_t connect_timeout_ms; /* phase deadlines, 0 = timeout_ms */
     uint32_t tls_timeout_ms;

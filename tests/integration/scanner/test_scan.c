@@ -410,11 +410,27 @@ static void test_retries(void **state)
     keep_free(&k.base);
 }
 
-/* Most records of `host` whose [started, finished] spans overlap. Each
+/* When a target surely held its host slot: its start for an address
+ * target (the slot is taken at dispatch); for a name, which starts with a
+ * lookup and may then wait parked, its finish minus the time it spent
+ * connecting, in the handshake and on its probes (the slot was taken
+ * before the connect, so this is never earlier than holding it). */
+static int64_t span_start(const struct kc_result *r, bool by_name)
+{
+    if (!by_name)
+        return r->started_us;
+    int64_t busy = (int64_t)r->connect_us + r->tls_us;
+    for (size_t i = 0; i < r->n_probes && i < KC_ARRAY_LEN(r->probes); i++)
+        busy += r->probes[i].rtt_us;
+    return r->finished_us - busy;
+}
+
+/* Most records of `host` whose [span_start, finished] spans overlap. Each
  * span lies inside the time the target held its host slot (taken before
- * the start, given back after the result is written), so this never
+ * the span starts, given back after the result is written), so this never
  * exceeds what the scanner really had in flight; ties count as apart. */
-static unsigned max_overlap(const struct keep_sink *k, const char *host)
+static unsigned max_overlap_spans(const struct keep_sink *k, const char *host,
+                                  bool by_name)
 {
     struct kc_addr want;
     kc_addr_parse(host, &want);
@@ -424,18 +440,23 @@ static unsigned max_overlap(const struct keep_sink *k, const char *host)
         if (memcmp(a->addr.bytes, want.bytes, 16) != 0)
             continue;
         /* How many spans contain a's start. */
+        int64_t a_start = span_start(a, by_name);
         unsigned n = 0;
         for (size_t j = 0; j < k->n; j++) {
             const struct kc_result *b = &k->r[j];
             if (memcmp(b->addr.bytes, want.bytes, 16) == 0 &&
-                b->started_us <= a->started_us &&
-                b->finished_us > a->started_us)
+                span_start(b, by_name) <= a_start && b->finished_us > a_start)
                 n++;
         }
         if (n > best)
             best = n;
     }
     return best;
+}
+
+static unsigned max_overlap(const struct keep_sink *k, const char *host)
+{
+    return max_overlap_spans(k, host, false);
 }
 
 /* --per-host: at most N connections to one address at a time, judged from
@@ -650,6 +671,150 @@ static void test_per_host_parked_bound(void **state)
     test_server_stop(s);
 }
 
+/* --per-host holds for hostname targets too: the slot is taken once the
+ * name resolves. Names only (spelled two ways, resolved from /etc/hosts,
+ * no network) that all resolve to 127.0.0.1, across two loops: capped at
+ * 1 or 2 they never overlap more than that, uncapped they do. */
+static void test_per_host_hostnames(void **state)
+{
+    enum { N = 24 };
+    static const char *names[] = {"localhost", "LOCALHOST"};
+    static const uint32_t caps[] = {0, 1, 2};
+    unsigned seen[3];
+    uint16_t port;
+    struct test_server *s = test_server_start(TS_K8S, &port);
+    struct kc_target t[N];
+    memset(t, 0, sizeof(t));
+    for (size_t i = 0; i < N; i++) {
+        kc_strlcpy(t[i].host, names[i % 2], sizeof(t[i].host));
+        t[i].port = port;
+    }
+    for (size_t c = 0; c < KC_ARRAY_LEN(caps); c++) {
+        struct kc_scanner_config cfg;
+        kc_scanner_config_init(&cfg);
+        cfg.threads = 2;
+        cfg.concurrency = 20;
+        cfg.rate = 0;
+        cfg.per_host = caps[c];
+        cfg.timeout_ms = 5000;
+        struct keep_sink k;
+        scan(t, N, &cfg, &k);
+        for (size_t i = 0; i < N; i++)
+            assert_int_equal(k.r[i].outcome, KC_OUTCOME_OK);
+        seen[c] = max_overlap_spans(&k, "127.0.0.1", true);
+        keep_free(&k.base);
+    }
+    test_server_stop(s);
+    print_message("most in flight on 127.0.0.1 by name: uncapped %u, cap 1: "
+                  "%u, cap 2: %u\n", seen[0], seen[1], seen[2]);
+    assert_true(seen[0] > 2);
+    assert_int_equal(seen[1], 1);
+    assert_true(seen[2] >= 1 && seen[2] <= 2);
+}
+
+/* A resolved name waiting for its address's slot keeps its deadline:
+ * behind a silent server with cap 1, every target ends within --timeout
+ * of its start (parked ones as a timeout, never after it). */
+static void test_per_host_hostnames_deadline(void **state)
+{
+    enum { N = 3, TIMEOUT_MS = 300 };
+    uint16_t port;
+    struct test_server *s = test_server_start(TS_TLS_SILENT, &port);
+    struct kc_target t[N];
+    memset(t, 0, sizeof(t));
+    for (size_t i = 0; i < N; i++) {
+        kc_strlcpy(t[i].host, "localhost", sizeof(t[i].host));
+        t[i].port = port;
+    }
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.threads = 1;
+    cfg.rate = 0;
+    cfg.per_host = 1;
+    cfg.probes = KC_PROBES_VERSION;
+    cfg.timeout_ms = TIMEOUT_MS;
+    struct keep_sink k;
+    scan(t, N, &cfg, &k);
+    unsigned parked = 0;
+    for (size_t i = 0; i < N; i++) {
+        const struct kc_result *r = &k.r[i];
+        int64_t took = r->finished_us - r->started_us;
+        print_message("target %zu: %s (%s) after %ld us\n", i,
+                      kc_outcome_str(r->outcome), r->detail, (long)took);
+        assert_int_equal(r->outcome, KC_OUTCOME_TIMEOUT);
+        assert_true(took < (TIMEOUT_MS + 250) * 1000);
+        if (strstr(r->detail, "parked") != NULL)
+            parked++;
+    }
+    assert_true(parked >= 1);
+    keep_free(&k.base);
+    test_server_stop(s);
+}
+
+/* A stop while resolved names wait parked: they are dropped unwritten
+ * (their slots' waits given back) and the checkpoint stays exact. */
+static void test_per_host_hostnames_stop(void **state)
+{
+    enum { N = 8 };
+    uint16_t port;
+    struct test_server *s = test_server_start(TS_TLS_SILENT, &port);
+    struct kc_target t[N];
+    memset(t, 0, sizeof(t));
+    for (size_t i = 0; i < N; i++) {
+        kc_strlcpy(t[i].host, "localhost", sizeof(t[i].host));
+        t[i].port = port;
+    }
+    struct array_source a = {.t = t, .n = N};
+    struct kc_scan_source src = {.next = src_next, .position = src_pos,
+                                 .ctx = &a};
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.threads = 2;
+    cfg.concurrency = 20;
+    cfg.rate = 0;
+    cfg.per_host = 1;
+    cfg.probes = KC_PROBES_VERSION;
+    cfg.response_timeout_ms = 100;
+    struct keep_sink k;
+    keep_init(&k, N);
+    struct kc_scanner *sc;
+    assert_int_equal(kc_scanner_new(&cfg, &src, &k.base, &sc, NULL), 0);
+    assert_int_equal(kc_scanner_start(sc), 0);
+    uint64_t most_parked = 0;
+    for (int i = 0; i < 500 && !kc_scanner_done(sc); i++) {
+        struct kc_scanner_stats st;
+        kc_scanner_stats(sc, &st);
+        if (st.parked > most_parked)
+            most_parked = st.parked;
+        if (st.completed == 2)
+            kc_scanner_stop(sc);
+        usleep(5000);
+    }
+    assert_int_equal(kc_scanner_join(sc), 0);
+    struct kc_checkpoint cp;
+    assert_int_equal(kc_scanner_checkpoint(sc, &cp), 0);
+    struct kc_scanner_stats st;
+    kc_scanner_stats(sc, &st);
+    kc_scanner_free(sc);
+    print_message("most parked %lu, written %zu, checkpoint %lu..%lu\n",
+                  (unsigned long)most_parked, k.writes,
+                  (unsigned long)cp.low_uncommitted,
+                  (unsigned long)cp.next_dispatch);
+    assert_true(most_parked >= 1);
+    assert_int_equal(st.parked, 0);
+    assert_int_equal(st.inflight, 0);
+    assert_true(k.writes >= 2 && k.writes < N);
+    for (uint64_t i = 0; i < cp.low_uncommitted; i++)
+        assert_true(k.seen[i]);
+    assert_true(cp.low_uncommitted == cp.next_dispatch ||
+                !k.seen[cp.low_uncommitted]);
+    for (size_t i = 0; i < N; i++)
+        if (k.seen[i])
+            assert_int_equal(k.r[i].outcome, KC_OUTCOME_TIMEOUT);
+    keep_free(&k.base);
+    test_server_stop(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -663,6 +828,9 @@ int main(void)
         cmocka_unit_test(test_per_host_threads),
         cmocka_unit_test(test_per_host_no_stall),
         cmocka_unit_test(test_per_host_parked_bound),
+        cmocka_unit_test(test_per_host_hostnames),
+        cmocka_unit_test(test_per_host_hostnames_deadline),
+        cmocka_unit_test(test_per_host_hostnames_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
