@@ -98,6 +98,14 @@ static void target_v4(struct kc_target *t, const char *ip, uint16_t port)
     t->port = port;
 }
 
+/* A hostname target (resolved by the scanner). */
+static void target_name(struct kc_target *t, const char *name, uint16_t port)
+{
+    memset(t, 0, sizeof(*t));
+    kc_strlcpy(t->host, name, sizeof(t->host));
+    t->port = port;
+}
+
 /* A port on 127.0.0.1 with nothing listening. */
 static uint16_t closed_port(void)
 {
@@ -323,12 +331,9 @@ static void test_hostnames(void **state)
     struct test_server *s = test_server_start(TS_K8S, &port);
     struct kc_target t[3];
     memset(t, 0, sizeof(t));
-    kc_strlcpy(t[0].host, "localhost", sizeof(t[0].host));
-    t[0].port = port;
-    kc_strlcpy(t[1].host, "no-such-host.invalid", sizeof(t[1].host));
-    t[1].port = port;
-    kc_strlcpy(t[2].host, "localhost", sizeof(t[2].host));
-    t[2].port = port;
+    target_name(&t[0], "localhost", port);
+    target_name(&t[1], "no-such-host.invalid", port);
+    target_name(&t[2], "localhost", port);
     struct kc_scanner_config cfg;
     kc_scanner_config_init(&cfg);
     cfg.threads = 1;
@@ -604,6 +609,65 @@ static void test_per_host_no_stall(void **state)
         test_server_stop(fast[h]);
 }
 
+/* What a scan stopped midway left: the peaks of its gauges while it ran,
+ * its final stats and checkpoint. */
+struct stopped_scan {
+    uint64_t most_inflight, most_parked;
+    struct kc_scanner_stats end;
+    struct kc_checkpoint cp;
+};
+
+/* Scans t[0..n) into k (initialised here) and stops the scanner once
+ * stop_after targets are complete; bounded to 500 polls of 5 ms. */
+static void scan_stopped_after(struct kc_target *t, size_t n,
+                               const struct kc_scanner_config *cfg,
+                               uint64_t stop_after, struct keep_sink *k,
+                               struct stopped_scan *out)
+{
+    struct array_source a = {.t = t, .n = n};
+    struct kc_scan_source src = {.next = src_next, .position = src_pos,
+                                 .ctx = &a};
+    struct kc_scanner *sc;
+    memset(out, 0, sizeof(*out));
+    keep_init(k, n);
+    assert_int_equal(kc_scanner_new(cfg, &src, &k->base, &sc, NULL), 0);
+    assert_int_equal(kc_scanner_start(sc), 0);
+    for (int i = 0; i < 500 && !kc_scanner_done(sc); i++) {
+        struct kc_scanner_stats st;
+        kc_scanner_stats(sc, &st);
+        if (st.inflight > out->most_inflight)
+            out->most_inflight = st.inflight;
+        if (st.parked > out->most_parked)
+            out->most_parked = st.parked;
+        if (st.completed == stop_after)
+            kc_scanner_stop(sc);
+        usleep(5000);
+    }
+    assert_int_equal(kc_scanner_join(sc), 0);
+    assert_int_equal(kc_scanner_checkpoint(sc, &out->cp), 0);
+    kc_scanner_stats(sc, &out->end);
+    kc_scanner_free(sc);
+    print_message("most in flight %lu, most parked %lu, written %zu, "
+                  "checkpoint %lu..%lu\n", (unsigned long)out->most_inflight,
+                  (unsigned long)out->most_parked, k->writes,
+                  (unsigned long)out->cp.low_uncommitted,
+                  (unsigned long)out->cp.next_dispatch);
+}
+
+/* Exact resume point: everything below it written, the first target at it
+ * not; every target written timed out (all sit behind a silent server). */
+static void assert_stopped_exact(const struct keep_sink *k, size_t n,
+                                 const struct kc_checkpoint *cp)
+{
+    for (uint64_t i = 0; i < cp->low_uncommitted; i++)
+        assert_true(k->seen[i]);
+    assert_true(cp->low_uncommitted == cp->next_dispatch ||
+                !k->seen[cp->low_uncommitted]);
+    for (size_t i = 0; i < n; i++)
+        if (k->seen[i])
+            assert_int_equal(k->r[i].outcome, KC_OUTCOME_TIMEOUT);
+}
+
 /* The parked queue is bounded: with every target on one capped, silent
  * host, dispatch pauses once max_parked targets wait, so targets in
  * flight never exceed cap + max_parked. A stop with targets parked keeps
@@ -617,9 +681,6 @@ static void test_per_host_parked_bound(void **state)
     struct kc_target t[N];
     for (size_t i = 0; i < N; i++)
         target_v4(&t[i], "127.0.0.2", port);
-    struct array_source a = {.t = t, .n = N};
-    struct kc_scan_source src = {.next = src_next, .position = src_pos,
-                                 .ctx = &a};
     struct kc_scanner_config cfg;
     kc_scanner_config_init(&cfg);
     cfg.threads = 2;
@@ -630,43 +691,12 @@ static void test_per_host_parked_bound(void **state)
     cfg.probes = KC_PROBES_VERSION;
     cfg.response_timeout_ms = 150;
     struct keep_sink k;
-    keep_init(&k, N);
-    struct kc_scanner *sc;
-    assert_int_equal(kc_scanner_new(&cfg, &src, &k.base, &sc, NULL), 0);
-    assert_int_equal(kc_scanner_start(sc), 0);
-    uint64_t most_inflight = 0, most_parked = 0;
-    for (int i = 0; i < 500 && !kc_scanner_done(sc); i++) {
-        struct kc_scanner_stats st;
-        kc_scanner_stats(sc, &st);
-        if (st.inflight > most_inflight)
-            most_inflight = st.inflight;
-        if (st.parked > most_parked)
-            most_parked = st.parked;
-        if (st.completed == 3)
-            kc_scanner_stop(sc); /* some targets parked now */
-        usleep(5000);
-    }
-    assert_int_equal(kc_scanner_join(sc), 0);
-    struct kc_checkpoint cp;
-    assert_int_equal(kc_scanner_checkpoint(sc, &cp), 0);
-    kc_scanner_free(sc);
-    print_message("most in flight %lu, most parked %lu, written %zu, "
-                  "checkpoint %lu..%lu\n", (unsigned long)most_inflight,
-                  (unsigned long)most_parked, k.writes,
-                  (unsigned long)cp.low_uncommitted,
-                  (unsigned long)cp.next_dispatch);
-    assert_true(most_parked >= 1 && most_parked <= 2);
-    assert_true(most_inflight <= 3);
+    struct stopped_scan r;
+    scan_stopped_after(t, N, &cfg, 3, &k, &r); /* some targets parked then */
+    assert_true(r.most_parked >= 1 && r.most_parked <= 2);
+    assert_true(r.most_inflight <= 3);
     assert_true(k.writes >= 3 && k.writes < N);
-    /* Exact resume point: everything below it written, the first target
-     * at it not. */
-    for (uint64_t i = 0; i < cp.low_uncommitted; i++)
-        assert_true(k.seen[i]);
-    assert_true(cp.low_uncommitted == cp.next_dispatch ||
-                !k.seen[cp.low_uncommitted]);
-    for (size_t i = 0; i < N; i++)
-        if (k.seen[i])
-            assert_int_equal(k.r[i].outcome, KC_OUTCOME_TIMEOUT);
+    assert_stopped_exact(&k, N, &r.cp);
     keep_free(&k.base);
     test_server_stop(s);
 }
@@ -684,11 +714,8 @@ static void test_per_host_hostnames(void **state)
     uint16_t port;
     struct test_server *s = test_server_start(TS_K8S, &port);
     struct kc_target t[N];
-    memset(t, 0, sizeof(t));
-    for (size_t i = 0; i < N; i++) {
-        kc_strlcpy(t[i].host, names[i % 2], sizeof(t[i].host));
-        t[i].port = port;
-    }
+    for (size_t i = 0; i < N; i++)
+        target_name(&t[i], names[i % 2], port);
     for (size_t c = 0; c < KC_ARRAY_LEN(caps); c++) {
         struct kc_scanner_config cfg;
         kc_scanner_config_init(&cfg);
@@ -721,11 +748,8 @@ static void test_per_host_hostnames_deadline(void **state)
     uint16_t port;
     struct test_server *s = test_server_start(TS_TLS_SILENT, &port);
     struct kc_target t[N];
-    memset(t, 0, sizeof(t));
-    for (size_t i = 0; i < N; i++) {
-        kc_strlcpy(t[i].host, "localhost", sizeof(t[i].host));
-        t[i].port = port;
-    }
+    for (size_t i = 0; i < N; i++)
+        target_name(&t[i], "localhost", port);
     struct kc_scanner_config cfg;
     kc_scanner_config_init(&cfg);
     cfg.threads = 1;
@@ -759,14 +783,8 @@ static void test_per_host_hostnames_stop(void **state)
     uint16_t port;
     struct test_server *s = test_server_start(TS_TLS_SILENT, &port);
     struct kc_target t[N];
-    memset(t, 0, sizeof(t));
-    for (size_t i = 0; i < N; i++) {
-        kc_strlcpy(t[i].host, "localhost", sizeof(t[i].host));
-        t[i].port = port;
-    }
-    struct array_source a = {.t = t, .n = N};
-    struct kc_scan_source src = {.next = src_next, .position = src_pos,
-                                 .ctx = &a};
+    for (size_t i = 0; i < N; i++)
+        target_name(&t[i], "localhost", port);
     struct kc_scanner_config cfg;
     kc_scanner_config_init(&cfg);
     cfg.threads = 2;
@@ -776,41 +794,13 @@ static void test_per_host_hostnames_stop(void **state)
     cfg.probes = KC_PROBES_VERSION;
     cfg.response_timeout_ms = 100;
     struct keep_sink k;
-    keep_init(&k, N);
-    struct kc_scanner *sc;
-    assert_int_equal(kc_scanner_new(&cfg, &src, &k.base, &sc, NULL), 0);
-    assert_int_equal(kc_scanner_start(sc), 0);
-    uint64_t most_parked = 0;
-    for (int i = 0; i < 500 && !kc_scanner_done(sc); i++) {
-        struct kc_scanner_stats st;
-        kc_scanner_stats(sc, &st);
-        if (st.parked > most_parked)
-            most_parked = st.parked;
-        if (st.completed == 2)
-            kc_scanner_stop(sc);
-        usleep(5000);
-    }
-    assert_int_equal(kc_scanner_join(sc), 0);
-    struct kc_checkpoint cp;
-    assert_int_equal(kc_scanner_checkpoint(sc, &cp), 0);
-    struct kc_scanner_stats st;
-    kc_scanner_stats(sc, &st);
-    kc_scanner_free(sc);
-    print_message("most parked %lu, written %zu, checkpoint %lu..%lu\n",
-                  (unsigned long)most_parked, k.writes,
-                  (unsigned long)cp.low_uncommitted,
-                  (unsigned long)cp.next_dispatch);
-    assert_true(most_parked >= 1);
-    assert_int_equal(st.parked, 0);
-    assert_int_equal(st.inflight, 0);
+    struct stopped_scan r;
+    scan_stopped_after(t, N, &cfg, 2, &k, &r);
+    assert_true(r.most_parked >= 1);
+    assert_int_equal(r.end.parked, 0);
+    assert_int_equal(r.end.inflight, 0);
     assert_true(k.writes >= 2 && k.writes < N);
-    for (uint64_t i = 0; i < cp.low_uncommitted; i++)
-        assert_true(k.seen[i]);
-    assert_true(cp.low_uncommitted == cp.next_dispatch ||
-                !k.seen[cp.low_uncommitted]);
-    for (size_t i = 0; i < N; i++)
-        if (k.seen[i])
-            assert_int_equal(k.r[i].outcome, KC_OUTCOME_TIMEOUT);
+    assert_stopped_exact(&k, N, &r.cp);
     keep_free(&k.base);
     test_server_stop(s);
 }
