@@ -224,12 +224,8 @@ static enum admit worker_admit(struct kc_worker *w, struct conn *c)
     if (kc_conn_needs_dns(c)) {
         if (w->dns_inflight >= sc->cfg.dns_concurrency)
             return ADMIT_WAIT;
-    } else if (sc->hosts != NULL) {
-        if (!kc_hosts_acquire(sc->hosts, &c->target.addr, true)) {
-            worker_park(w, c);
-            return ADMIT_PARKED;
-        }
-        c->host_slot = true;
+    } else if (!kc_worker_host_admit(w, c)) {
+        return ADMIT_PARKED;
     }
     kc_conn_start(c);
     return ADMIT_STARTED;
