@@ -45,9 +45,10 @@ int kc_store_scan_begin(struct kc_store *s, const struct kc_scan_params *p,
         "INSERT INTO scans (uid, label, status, started_at, specs, ports,"
         " seed, shard_index, shard_count, rate, concurrency, threads,"
         " timeout_ms, retries, probes, user_agent, blocklist_sha256, lifts,"
-        " source_addr, hostname, argv, store, kcensus_version)"
+        " source_addr, hostname, argv, store, kcensus_version,"
+        " classifier_version)"
         " VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-        " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+        " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
     sqlite3_stmt *st;
     char uid[33], now[40];
     int rc;
@@ -79,6 +80,7 @@ int kc_store_scan_begin(struct kc_store *s, const struct kc_scan_params *p,
         sqlite3_bind_text(st, 21, kc_store_policy_str(p->store), -1,
                           SQLITE_STATIC);
         sqlite3_bind_text(st, 22, KC_VERSION_STRING, -1, SQLITE_STATIC);
+        kc_bind_text_or_null(st, 23, p->classifier_version);
         rc = step_done(s, st, "recording the scan", err);
     }
     if (rc == 0)
@@ -286,6 +288,162 @@ int kc_store_scan_finish(struct kc_store *s, int64_t scan_id,
     if (rc == 0 && sqlite3_changes(s->db) == 0)
         rc = kc_error_set(err, -ENOENT, "%s: no scan with id %lld", s->path,
                           (long long)scan_id);
+    if (rc == 0)
+        rc = kc_store_scan_recount(s, scan_id, err);
+    kc_store_unlock(s);
+    return rc;
+}
+
+/* Per outcome: the stored rows plus the targets counted but not stored
+ * (scan_unstored); completed is their sum. A merged scan keeps the sums
+ * of its sources (merge_sources), an import its hosts. */
+static const char recount_sql[] =
+    "WITH k AS (SELECT c.code AS outcome,"
+    "  (SELECT count(*) FROM result_rows r WHERE r.scan_id = ?1"
+    "   AND r.outcome = c.code)"
+    "  + coalesce((SELECT u.n FROM scan_unstored u WHERE u.scan_id = ?1"
+    "   AND u.outcome = c.code), 0) AS n"
+    " FROM codes c WHERE c.kind = 'outcome')"
+    " UPDATE scans SET"
+    " stored = (SELECT count(*) FROM result_rows WHERE scan_id = ?1),"
+    " kubernetes = (SELECT count(*) FROM result_rows WHERE scan_id = ?1"
+    "  AND is_kubernetes = 1),"
+    " completed = (SELECT sum(n) FROM k),"
+    " count_ok = (SELECT n FROM k WHERE outcome = 0),"
+    " count_refused = (SELECT n FROM k WHERE outcome = 1),"
+    " count_timeout = (SELECT n FROM k WHERE outcome = 2),"
+    " count_tls_error = (SELECT n FROM k WHERE outcome = 3),"
+    " count_protocol_error = (SELECT n FROM k WHERE outcome = 4),"
+    " count_too_large = (SELECT n FROM k WHERE outcome = 5),"
+    " count_closed = (SELECT n FROM k WHERE outcome = 6),"
+    " count_blocked = (SELECT n FROM k WHERE outcome = 7),"
+    " count_dns_error = (SELECT n FROM k WHERE outcome = 8),"
+    " count_unreachable = (SELECT n FROM k WHERE outcome = 9)"
+    " WHERE id = ?1 AND probes IS NOT 'import' AND NOT EXISTS"
+    " (SELECT 1 FROM merge_sources m WHERE m.scan_id = ?1)";
+
+int kc_store_scan_recount(struct kc_store *s, int64_t scan_id,
+                          struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+    _Static_assert(KC_OUTCOME__COUNT == 10, "recount_sql names 10 outcomes");
+    kc_store_lock(s);
+    rc = kc_store_prepare(s, recount_sql, &st, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, scan_id);
+        rc = step_done(s, st, "recounting the scan", err);
+    }
+    kc_store_unlock(s);
+    return rc;
+}
+
+int kc_store_save_unstored(struct kc_store *s, int64_t scan_id,
+                           const uint64_t n[KC_OUTCOME__COUNT],
+                           struct kc_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = kc_store_prepare(s,
+                              "INSERT OR REPLACE INTO scan_unstored"
+                              " (scan_id, outcome, n) VALUES (?1, ?2, ?3)",
+                              &st, err);
+    for (int i = 0; rc == 0 && i < KC_OUTCOME__COUNT; i++) {
+        if (n[i] == 0)
+            continue;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, scan_id);
+        sqlite3_bind_int(st, 2, i);
+        sqlite3_bind_int64(st, 3, (int64_t)n[i]);
+        if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+            rc = kc_store_fail(s, err, rc, "saving the counters");
+        else
+            rc = 0;
+    }
+    if (st != NULL)
+        sqlite3_finalize(st);
+    return rc;
+}
+
+int kc_store_load_unstored(struct kc_store *s, int64_t scan_id,
+                           uint64_t n[KC_OUTCOME__COUNT], struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc, step;
+    memset(n, 0, KC_OUTCOME__COUNT * sizeof(*n));
+    kc_store_lock(s);
+    rc = kc_store_prepare(s,
+                          "SELECT outcome, n FROM scan_unstored"
+                          " WHERE scan_id = ?1",
+                          &st, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, scan_id);
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            int o = sqlite3_column_int(st, 0);
+            if (o >= 0 && o < KC_OUTCOME__COUNT)
+                n[o] = (uint64_t)sqlite3_column_int64(st, 1);
+        }
+        if (step != SQLITE_DONE)
+            rc = kc_store_fail(s, err, step, "reading the counters");
+        sqlite3_finalize(st);
+    }
+    kc_store_unlock(s);
+    return rc;
+}
+
+int kc_store_scan_uid(struct kc_store *s, int64_t scan_id, char *out,
+                      size_t size, struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+    kc_store_lock(s);
+    rc = kc_store_prepare(s, "SELECT uid FROM scans WHERE id = ?1", &st, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, scan_id);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            kc_column_str(st, 0, out, size);
+        else if (step == SQLITE_DONE)
+            rc = kc_error_set(err, -ENOENT, "%s: no scan with id %lld",
+                              s->path, (long long)scan_id);
+        else
+            rc = kc_store_fail(s, err, step, "reading the scan");
+        sqlite3_finalize(st);
+    }
+    kc_store_unlock(s);
+    return rc;
+}
+
+int kc_store_scan_geo_source(struct kc_store *s, int64_t scan_id,
+                             const char *source, struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+    kc_store_lock(s);
+    rc = kc_store_exec(s, "BEGIN IMMEDIATE", err);
+    if (rc == 0)
+        rc = kc_store_prepare(s,
+                              "INSERT INTO texts (value) SELECT ?1 WHERE NOT"
+                              " EXISTS (SELECT 1 FROM texts WHERE value = ?1)",
+                              &st, err);
+    if (rc == 0) {
+        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        rc = step_done(s, st, "recording the geo source", err);
+    }
+    if (rc == 0)
+        rc = kc_store_prepare(s,
+                              "UPDATE result_rows SET geo_source = (SELECT id"
+                              " FROM texts WHERE value = ?2)"
+                              " WHERE scan_id = ?1",
+                              &st, err);
+    if (rc == 0) {
+        sqlite3_bind_int64(st, 1, scan_id);
+        sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+        rc = step_done(s, st, "recording the geo source", err);
+    }
+    if (rc == 0)
+        rc = kc_store_exec(s, "COMMIT", err);
+    else
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     kc_store_unlock(s);
     return rc;
 }

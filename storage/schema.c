@@ -616,7 +616,44 @@ static const char v4_sql[] =
     " WHERE r.p0_flags IS NOT NULL OR p.result_id IS NOT NULL"
     " GROUP BY r.id;";
 
-static const char *const migrations[] = {v1_sql, v2_sql, v3_sql, v4_sql};
+/* v5: figures a researcher can publish. `releases` holds the upstream
+ * release table (1.minor, end of life) that `kcensus report` judges
+ * versions by, refreshed by every command that writes the database, so
+ * SQL reads the same table; `kubernetes_eol` gives each Kubernetes result
+ * its upstream status as of its scan's start date, with report/'s rules
+ * (docs/schema.md). `scan_unstored` keeps, per scan and outcome, the
+ * targets the store policy counted but did not store, as of the last
+ * checkpoint: with the stored rows they make the scan's counters exact
+ * after a crash and --resume. */
+static const char v5_sql[] =
+    "CREATE TABLE releases ("
+    " minor INTEGER PRIMARY KEY," /* of Kubernetes 1.x */
+    " end_of_life TEXT," /* YYYY-MM-DD; NULL = no published date */
+    " source TEXT NOT NULL" /* 'built-in' or the --releases file */
+    ");"
+    "CREATE TABLE scan_unstored ("
+    " scan_id INTEGER NOT NULL REFERENCES scans(id),"
+    " outcome INTEGER NOT NULL," /* enum kc_outcome */
+    " n INTEGER NOT NULL,"
+    " PRIMARY KEY (scan_id, outcome)"
+    ") WITHOUT ROWID;"
+    "CREATE VIEW kubernetes_eol AS"
+    " SELECT r.id AS result_id, r.scan_id, substr(s.started_at, 1, 10)"
+    "  AS scan_date, r.major, r.minor, rel.end_of_life,"
+    "  CASE WHEN r.major IS NOT 1 OR r.minor IS NULL OR r.minor < 0"
+    "   THEN 'no_version'"
+    "  WHEN rel.minor IS NULL THEN CASE WHEN r.minor >"
+    "   coalesce((SELECT max(minor) FROM releases), -1)"
+    "   THEN 'newer_than_table' ELSE 'past_eol' END"
+    "  WHEN rel.end_of_life IS NULL THEN 'past_eol'"
+    "  WHEN substr(s.started_at, 1, 10) > rel.end_of_life THEN 'past_eol'"
+    "  ELSE 'supported' END AS eol_status, r.weight"
+    " FROM result_rows r JOIN scans s ON s.id = r.scan_id"
+    " LEFT JOIN releases rel ON rel.minor = r.minor AND r.major = 1"
+    " WHERE r.is_kubernetes = 1;";
+
+static const char *const migrations[] = {v1_sql, v2_sql, v3_sql, v4_sql,
+                                         v5_sql};
 
 const char *kc_schema_migration(int from_version)
 {

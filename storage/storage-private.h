@@ -106,6 +106,14 @@ int kc_store_save_progress(struct kc_store *s, int64_t scan_id,
 /* Updates only the stored counter (every batch). */
 int kc_store_save_stored(struct kc_store *s, int64_t scan_id, uint64_t stored,
                          struct kc_error *err);
+/* The targets a scan counted but did not store (store policy), per
+ * outcome, as of its last checkpoint (inside the caller's transaction /
+ * under the store lock). */
+int kc_store_save_unstored(struct kc_store *s, int64_t scan_id,
+                           const uint64_t n[KC_OUTCOME__COUNT],
+                           struct kc_error *err);
+int kc_store_load_unstored(struct kc_store *s, int64_t scan_id,
+                           uint64_t n[KC_OUTCOME__COUNT], struct kc_error *err);
 /* Loads a scan's counters (for a resumed writer). */
 int kc_store_load_counters(struct kc_store *s, int64_t scan_id,
                            struct kc_scan_counters *c, struct kc_error *err);

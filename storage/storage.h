@@ -56,6 +56,7 @@ struct kc_scan_params {
     const char *hostname;     /* of the scanning machine */
     const char *argv;         /* the command line, for --resume */
     enum kc_store_policy store;
+    const char *classifier_version; /* of the build's classifier */
 };
 
 /* Counters kept with a scan (updated at checkpoints and at the end). */
@@ -97,6 +98,34 @@ int kc_store_scan_finish(struct kc_store *s, int64_t scan_id,
                          enum kc_scan_status status,
                          const struct kc_scan_counters *c,
                          struct kc_error *err);
+
+/* Recomputes a scan's stored, kubernetes, completed and count_* from
+ * its stored rows plus the targets counted but not stored as of its last
+ * checkpoint, so the counters equal the rows after a crash and --resume
+ * too (kc_store_scan_finish and a resumed writer call it). Merged and
+ * imported scans keep their counters. */
+int kc_store_scan_recount(struct kc_store *s, int64_t scan_id,
+                          struct kc_error *err);
+
+/* The scan's uid (32 hex digits) into out. -ENOENT when no such scan. */
+int kc_store_scan_uid(struct kc_store *s, int64_t scan_id, char *out,
+                      size_t size, struct kc_error *err);
+
+/* Records source (the GeoIP databases that located them) as geo_source
+ * of every stored result of the scan. */
+int kc_store_scan_geo_source(struct kc_store *s, int64_t scan_id,
+                             const char *source, struct kc_error *err);
+
+/* One row of the upstream release table (Kubernetes 1.minor). */
+struct kc_store_release {
+    int minor;
+    const char *end_of_life; /* YYYY-MM-DD, NULL when none was published */
+};
+/* Replaces the `releases` table with v (source: "built-in" or the file
+ * the rows came from), in one transaction: the SQL view kubernetes_eol
+ * then judges versions as the report does. */
+int kc_store_releases_set(struct kc_store *s, const struct kc_store_release *v,
+                          size_t n, const char *source, struct kc_error *err);
 
 /* The batched writer: a sink whose writes are queued to a writer thread
  * that commits one transaction per batch (batch_rows or batch_ms, whichever

@@ -21,6 +21,7 @@ struct item {
     bool has_cp;
     struct kc_checkpoint cp;
     struct kc_scan_counters counters; /* producer side, at this point */
+    uint64_t settled[KC_OUTCOME__COUNT]; /* unstored below cp, if has_cp */
     struct kc_result r;
     void *block; /* r's byte strings, one allocation (kc_result_copy_packed) */
 };
@@ -49,6 +50,13 @@ struct store_sink {
 
     struct kc_scan_counters counters; /* producer side (under mu) */
     uint64_t stored;                  /* writer side (under mu) */
+    /* Targets counted but not stored (store policy): those below the
+     * last checkpoint's low_uncommitted are settled (a resume does not
+     * dispatch them again) and saved with it; the others wait in pending
+     * (producer side, under mu), as a resume would count them again. */
+    uint64_t settled[KC_OUTCOME__COUNT];
+    struct unstored { uint64_t index; enum kc_outcome outcome; } *pending;
+    size_t n_pending, cap_pending;
 };
 
 static const struct kc_sink_ops store_sink_ops;
@@ -77,8 +85,11 @@ static int apply_item(struct store_sink *w, struct item *it, uint64_t *stored,
     }
     struct kc_scan_counters c = it->counters;
     c.stored = *stored;
-    return kc_store_save_progress(w->store, w->scan_id,
-                                  it->has_cp ? &it->cp : NULL, &c, err);
+    rc = kc_store_save_progress(w->store, w->scan_id,
+                                it->has_cp ? &it->cp : NULL, &c, err);
+    if (rc == 0 && it->has_cp)
+        rc = kc_store_save_unstored(w->store, w->scan_id, it->settled, err);
+    return rc;
 }
 
 /* Commits items [head, head + n) in one transaction. */
@@ -221,6 +232,38 @@ static void count_result(struct store_sink *w, const struct kc_result *r)
         w->counters.kubernetes++;
 }
 
+/* Remembers an unstored result until a checkpoint settles it. */
+static int pending_add(struct store_sink *w, const struct kc_result *r)
+{
+    if (w->n_pending == w->cap_pending) {
+        size_t cap = w->cap_pending ? w->cap_pending * 2 : 256;
+        struct unstored *v = realloc(w->pending, cap * sizeof(*v));
+        if (v == NULL)
+            return kc_error_set(&w->base.err, -ENOMEM,
+                                "out of memory counting a result");
+        w->pending = v;
+        w->cap_pending = cap;
+    }
+    w->pending[w->n_pending].index = r->target_index;
+    w->pending[w->n_pending].outcome = r->outcome;
+    w->n_pending++;
+    return 0;
+}
+
+/* Moves the pending results below low into the settled counts. */
+static void pending_settle(struct store_sink *w, uint64_t low)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < w->n_pending; i++) {
+        struct unstored u = w->pending[i];
+        if (u.index < low && (size_t)u.outcome < KC_OUTCOME__COUNT)
+            w->settled[u.outcome]++;
+        else if (u.index >= low)
+            w->pending[o++] = u;
+    }
+    w->n_pending = o;
+}
+
 static int sink_write(struct kc_sink *s, const struct kc_result *r)
 {
     struct store_sink *w = container_of(s, struct store_sink, base);
@@ -230,7 +273,9 @@ static int sink_write(struct kc_sink *s, const struct kc_result *r)
     if (w->state != WRITER_RUNNING) {
         rc = failure_of(w);
     } else if (!kc_store_policy_keeps(w->cfg.store, r)) {
-        count_result(w, r); /* counted, not stored */
+        rc = pending_add(w, r);
+        if (rc == 0)
+            count_result(w, r); /* counted, not stored */
     } else if ((it = slot_take(w)) == NULL) {
         rc = failure_of(w);
     } else if (kc_result_copy_packed(&it->r, r, &it->block) != 0) {
@@ -255,6 +300,8 @@ static int queue_progress(struct store_sink *w, const struct kc_checkpoint *cp)
     if (cp != NULL) {
         it->cp = *cp;
         w->counters.dispatched = cp->next_dispatch;
+        pending_settle(w, cp->low_uncommitted);
+        memcpy(it->settled, w->settled, sizeof(it->settled));
     }
     it->counters = w->counters;
     slot_commit(w);
@@ -302,6 +349,7 @@ static void sink_destroy(struct store_sink *w)
 {
     kc_insert_free(w->ins);
     free(w->ring);
+    free(w->pending);
     pthread_cond_destroy(&w->wake);
     pthread_cond_destroy(&w->space);
     pthread_mutex_destroy(&w->mu);
@@ -378,8 +426,13 @@ struct kc_sink *kc_store_sink_new(struct kc_store *s, int64_t scan_id,
     pthread_cond_init(&w->space, NULL);
     w->ring = calloc(w->cap, sizeof(*w->ring));
     int rc = w->ring ? 0 : kc_error_set(err, -ENOMEM, "out of memory");
+    /* A resumed scan starts from counters recomputed from its rows. */
+    if (rc == 0)
+        rc = kc_store_scan_recount(s, scan_id, err);
     if (rc == 0)
         rc = kc_store_load_counters(s, scan_id, &w->counters, err);
+    if (rc == 0)
+        rc = kc_store_load_unstored(s, scan_id, w->settled, err);
     if (rc == 0) {
         w->stored = w->counters.stored;
         if (cfg != NULL && cfg->targets_total)

@@ -1,0 +1,48 @@
+/* releases.c - the upstream release table kept in the database, so SQL
+ * (the kubernetes_eol view) judges versions by the same table as
+ * `kcensus report`. */
+#include "storage-private.h"
+
+static int put_rows(struct kc_store *s, const struct kc_store_release *v,
+                    size_t n, const char *source, struct kc_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = kc_store_prepare(s,
+                              "INSERT OR REPLACE INTO releases"
+                              " (minor, end_of_life, source)"
+                              " VALUES (?1, ?2, ?3)",
+                              &st, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int(st, 1, v[i].minor);
+        kc_bind_text_or_null(st, 2, v[i].end_of_life);
+        sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step != SQLITE_DONE)
+            rc = kc_store_fail(s, err, step, "storing the release table");
+    }
+    if (st != NULL)
+        sqlite3_finalize(st);
+    return rc;
+}
+
+int kc_store_releases_set(struct kc_store *s, const struct kc_store_release *v,
+                          size_t n, const char *source, struct kc_error *err)
+{
+    int rc;
+    kc_store_lock(s);
+    rc = kc_store_exec(s, "BEGIN IMMEDIATE", err);
+    if (rc != 0) {
+        kc_store_unlock(s);
+        return rc;
+    }
+    rc = kc_store_exec(s, "DELETE FROM releases", err);
+    if (rc == 0)
+        rc = put_rows(s, v, n, source, err);
+    if (rc == 0)
+        rc = kc_store_exec(s, "COMMIT", err);
+    else
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    kc_store_unlock(s);
+    return rc;
+}
