@@ -80,6 +80,14 @@ int cli_fail(const struct cli_command *cmd, const char *fmt, ...)
 void cli_info(const struct cli_common *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Stores the release table `kcensus report` judges versions by (the
+ * built-in one, plus the rows of releases_file when not NULL) in the
+ * database's `releases` table (store_releases.c). store is a
+ * struct kc_store. 0 or negative errno with err filled. */
+struct kc_store;
+int cli_store_releases(struct kc_store *store, const char *releases_file,
+                       struct kc_error *err);
+
 /* The subcommand table (commands.c). */
 extern const struct cli_command *const cli_commands[];
 const struct cli_command *cli_find_command(const char *name);

@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "storage.h"
 
-enum { OPT_BUCKETS = 256, OPT_DATE, OPT_LABEL };
+enum { OPT_BUCKETS = 256, OPT_DATE, OPT_LABEL, OPT_FORCE };
 
 #define IMPORT_MAX_BYTES (64u << 20) /* the file */
 #define IMPORT_MAX_BUCKETS 10000000u
@@ -20,6 +20,8 @@ static const struct cli_option options[] = {
     {"buckets", OPT_BUCKETS, "CSV", "git_version,count file to import"},
     {"date", OPT_DATE, "YYYY-MM-DD", "the census date (UTC)"},
     {"label", OPT_LABEL, "LABEL", "label of the imported scan"},
+    {"force", OPT_FORCE, NULL,
+     "import even if a scan of that date holds the same buckets"},
     CLI_OPT_DB, CLI_OPT_QUIET, CLI_OPT_VERBOSE, CLI_OPT_HELP, CLI_OPT_END,
 };
 
@@ -38,20 +40,26 @@ static void import_free(struct import *im)
     free(im->suffix);
 }
 
-/* A real calendar date, YYYY-MM-DD. */
+/* A real calendar date, YYYY-MM-DD, from 1970 on: timegm() normalises
+ * 2024-02-31 to 2024-03-02, so a date that does not come back the same
+ * does not exist. */
 static bool valid_date(const char *s)
 {
-    struct tm tm;
+    struct tm tm, back_tm;
     char back[16];
     const char *end;
+    time_t t;
     memset(&tm, 0, sizeof(tm));
     if (strlen(s) != 10)
         return false;
     end = strptime(s, "%Y-%m-%d", &tm);
-    if (end == NULL || *end != '\0')
+    if (end == NULL || *end != '\0' || tm.tm_year < 70)
         return false;
-    strftime(back, sizeof(back), "%Y-%m-%d", &tm);
-    return strcmp(back, s) == 0 && tm.tm_year >= 70;
+    t = timegm(&tm);
+    if (t == (time_t)-1 || gmtime_r(&t, &back_tm) == NULL)
+        return false;
+    strftime(back, sizeof(back), "%Y-%m-%d", &back_tm);
+    return strcmp(back, s) == 0;
 }
 
 static int read_file(const char *path, char **out, size_t *len,
@@ -239,8 +247,8 @@ static void merge_duplicates(struct import *im)
 }
 
 static int run_import(const struct cli_command *cmd,
-                      const struct cli_common *common, const char *buckets,
-                      const char *date, const char *label)
+                      const struct cli_common *common,
+                      struct kc_import_params *ip, const char *buckets)
 {
     struct import im = {0};
     struct kc_store *store = NULL;
@@ -259,14 +267,15 @@ static int run_import(const struct cli_command *cmd,
         rc = kc_store_open(common->db, KC_STORE_CREATE, &store, &err);
     }
     if (rc == 0)
-        rc = kc_store_import_buckets(store, im.v, im.n, date, label,
-                                     buckets, &scan_id, &err);
+        rc = kc_store_import_buckets(store, im.v, im.n, ip, &scan_id, &err);
+    if (rc == 0)
+        rc = cli_store_releases(store, NULL, &err);
     kc_store_close(store);
     import_free(&im);
     if (rc < 0)
         return cli_fail(cmd, "%s", err.msg);
     cli_info(common, "imported %llu hosts in buckets as scan %lld (%s)",
-             (unsigned long long)hosts, (long long)scan_id, date);
+             (unsigned long long)hosts, (long long)scan_id, ip->date);
     return CLI_EXIT_OK;
 }
 
@@ -274,7 +283,8 @@ static int import_main(const struct cli_command *cmd, int argc, char **argv)
 {
     struct cli_common common = {0};
     struct cli_parser p;
-    const char *buckets = NULL, *date = NULL, *label = NULL;
+    const char *buckets = NULL;
+    struct kc_import_params ip = {.classifier_version = KC_CLASSIFIER_VERSION};
     int c;
 
     cli_parser_init(&p, cmd, &common);
@@ -284,10 +294,13 @@ static int import_main(const struct cli_command *cmd, int argc, char **argv)
             buckets = optarg;
             break;
         case OPT_DATE:
-            date = optarg;
+            ip.date = optarg;
             break;
         case OPT_LABEL:
-            label = optarg;
+            ip.label = optarg;
+            break;
+        case OPT_FORCE:
+            ip.force = true;
             break;
         default:
             return cli_usage_error(cmd, "unhandled option");
@@ -297,19 +310,21 @@ static int import_main(const struct cli_command *cmd, int argc, char **argv)
         return p.exit_code;
     if (optind < argc)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (buckets == NULL || date == NULL)
+    if (buckets == NULL || ip.date == NULL)
         return cli_usage_error(cmd, "--buckets CSV and --date YYYY-MM-DD "
                                     "are required");
-    if (!valid_date(date))
+    if (!valid_date(ip.date))
         return cli_usage_error(cmd, "--date '%s' is not a YYYY-MM-DD date",
-                               date);
-    return run_import(cmd, &common, buckets, date, label);
+                               ip.date);
+    ip.source = buckets;
+    return run_import(cmd, &common, &ip, buckets);
 }
 
 const struct cli_command cli_cmd_import = {
     .name = "import",
     .summary = "load a published census (git_version,count buckets) as a scan",
-    .usage = "[options] --buckets CSV --date YYYY-MM-DD [--label LABEL]",
+    .usage = "[options] --buckets CSV --date YYYY-MM-DD [--label LABEL] "
+             "[--force]",
     .options = options,
     .run = import_main,
 };

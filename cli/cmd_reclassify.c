@@ -30,7 +30,15 @@ static int reclassify_one(void *ctx, int64_t result_id,
     struct reclassify_run *run = ctx;
     struct kc_result r;
     bool changed = false;
-    int rc = kc_result_copy(&r, stored);
+    int rc;
+    /* The scanner classifies answered targets only: any other verdict is
+     * NULL, "not evaluated", and stays so. An imported bucket has no
+     * probes: its verdict came from its gitVersion at import. */
+    if (stored->outcome != KC_OUTCOME_OK || stored->port == 0) {
+        run->seen++;
+        return 0;
+    }
+    rc = kc_result_copy(&r, stored);
     if (rc == 0)
         rc = kc_reclassify(&r, &changed);
     if (rc != 0) {
@@ -79,6 +87,15 @@ static int run_reclassify(const struct cli_command *cmd, int argc, char **argv)
                        &run.store, &run.err);
     if (rc != 0)
         return cli_fail(cmd, "%s", run.err.msg);
+    /* An unknown scan is an error, as in report and enrich. */
+    if (scan_id != 0) {
+        struct kc_report_scan info;
+        rc = kc_store_report_scan(run.store, scan_id, &info, &run.err);
+        if (rc != 0) {
+            kc_store_close(run.store);
+            return cli_fail(cmd, "%s", run.err.msg);
+        }
+    }
     rc = kc_store_foreach_result(run.store, scan_id, reclassify_one, &run,
                                  &run.err);
     kc_store_close(run.store);

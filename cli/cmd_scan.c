@@ -4,9 +4,11 @@
  * the targets (skipping what a resumed scan already stored), signals,
  * the status line and the closing summary. The engine is scanner/. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -252,9 +254,44 @@ static bool source_blocked(void *ctx, const struct kc_addr *a)
 struct status {
     uint64_t start_us;
     uint64_t total;
+    uint64_t base;       /* targets completed before a resume */
+    uint64_t last_us, last_completed; /* the previous line's, for the rate */
+    const char *uid;     /* the scan's */
     bool tty;
     FILE *file;
 };
+
+/* One --status-file line (docs/OPERATIONS.md): wall-clock time, scan uid,
+ * the rate over the last interval beside the average, and the ETA from
+ * the current rate (null while it is unknown). */
+static void status_write_file(const struct status *st,
+                              const struct kc_scanner_stats *x, double el,
+                              double avg, double now_rate, uint64_t left)
+{
+    char when[40];
+    kc_format_time_utc(kc_wall_us(), true, when, sizeof(when));
+    json_t *o = json_pack(
+        "{s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "time", when, "scan_uid",
+        st->uid ? st->uid : "", "elapsed", el, "completed",
+        (json_int_t)(st->base + x->completed), "completed_this_run",
+        (json_int_t)x->completed, "total", (json_int_t)st->total, "inflight",
+        (json_int_t)x->inflight, "kubernetes", (json_int_t)x->kubernetes,
+        "targets_per_s", now_rate, "targets_per_s_avg", avg);
+    json_object_set_new(o, "eta_s",
+                        left == 0 ? json_integer(0)
+                        : now_rate > 0
+                            ? json_integer((json_int_t)((double)left / now_rate))
+                            : json_null());
+    json_t *by = json_object();
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++)
+        json_object_set_new(by, kc_outcome_str(i),
+                            json_integer((json_int_t)x->by_outcome[i]));
+    json_object_set_new(o, "outcomes", by);
+    json_dumpf(o, st->file, JSON_COMPACT);
+    fputc('\n', st->file);
+    fflush(st->file);
+    json_decref(o);
+}
 
 static void fmt_hms(char *out, size_t size, uint64_t s)
 {
@@ -266,12 +303,20 @@ static void status_emit(struct status *st, struct kc_scanner *sc, bool final)
 {
     struct kc_scanner_stats x;
     kc_scanner_stats(sc, &x);
-    double el = (double)(kc_mono_us() - st->start_us) / 1e6;
+    uint64_t now = kc_mono_us();
+    double el = (double)(now - st->start_us) / 1e6;
     double tps = el > 0 ? (double)x.completed / el : 0;
-    double pct = st->total ? 100.0 * (double)x.completed / (double)st->total : 0;
-    uint64_t eta = tps > 0 && st->total > x.completed
-                       ? (uint64_t)((double)(st->total - x.completed) / tps)
-                       : 0;
+    /* The rate since the previous line: what --rate is compared with. */
+    double span = (double)(now - st->last_us) / 1e6;
+    double now_rate = span > 0 ? (double)(x.completed - st->last_completed) /
+                                     span
+                               : tps;
+    uint64_t done = st->base + x.completed;
+    uint64_t left = st->total > done ? st->total - done : 0;
+    double pct = st->total ? 100.0 * (double)done / (double)st->total : 0;
+    uint64_t eta = now_rate > 0 ? (uint64_t)((double)left / now_rate) : 0;
+    st->last_us = now;
+    st->last_completed = x.completed;
     uint64_t other = x.completed - x.by_outcome[KC_OUTCOME_OK] -
                      x.by_outcome[KC_OUTCOME_REFUSED] -
                      x.by_outcome[KC_OUTCOME_TIMEOUT];
@@ -282,31 +327,16 @@ static void status_emit(struct status *st, struct kc_scanner *sc, bool final)
         fprintf(stderr,
                 "\r%s %5.1f%% %llu/%llu ETA %s | %.0f t/s | in flight %llu | "
                 "k8s %llu | ok %llu refused %llu timeout %llu other %llu%s",
-                e, pct, (unsigned long long)x.completed,
-                (unsigned long long)st->total, r, tps,
+                e, pct, (unsigned long long)done,
+                (unsigned long long)st->total, r, now_rate,
                 (unsigned long long)x.inflight, (unsigned long long)x.kubernetes,
                 (unsigned long long)x.by_outcome[KC_OUTCOME_OK],
                 (unsigned long long)x.by_outcome[KC_OUTCOME_REFUSED],
                 (unsigned long long)x.by_outcome[KC_OUTCOME_TIMEOUT],
                 (unsigned long long)other, final ? "\n" : "  ");
     }
-    if (st->file != NULL) {
-        json_t *o = json_pack("{s:f,s:I,s:I,s:I,s:I,s:f,s:I}", "elapsed", el,
-                              "completed", (json_int_t)x.completed, "total",
-                              (json_int_t)st->total, "inflight",
-                              (json_int_t)x.inflight, "kubernetes",
-                              (json_int_t)x.kubernetes, "targets_per_s", tps,
-                              "eta_s", (json_int_t)eta);
-        json_t *by = json_object();
-        for (int i = 0; i < KC_OUTCOME__COUNT; i++)
-            json_object_set_new(by, kc_outcome_str(i),
-                                json_integer((json_int_t)x.by_outcome[i]));
-        json_object_set_new(o, "outcomes", by);
-        json_dumpf(o, st->file, JSON_COMPACT);
-        fputc('\n', st->file);
-        fflush(st->file);
-        json_decref(o);
-    }
+    if (st->file != NULL)
+        status_write_file(st, &x, el, tps, now_rate, left);
 }
 
 /* ---------------- running ---------------- */
@@ -399,6 +429,8 @@ struct scan_run {
     char **resume_v;
     FILE *status_file;
     bool resuming;
+    char uid[40];            /* the scan's, for --jsonl and --status-file */
+    uint64_t base_completed; /* targets completed before this run */
 };
 
 static void run_free(struct scan_run *r)
@@ -529,6 +561,7 @@ static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
         .hostname = host,
         .argv = r->argv_text,
         .store = r->o.store,
+        .classifier_version = KC_CLASSIFIER_VERSION,
     };
     json_t *specs = json_array();
     for (size_t i = 0; i < tc->n_specs; i++)
@@ -540,9 +573,53 @@ static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
     p.specs = specs_text;
     int rc = kc_store_scan_begin(r->store, &p, &r->scan_id, &err);
     free(specs_text);
+    /* The release table SQL's kubernetes_eol view judges versions by. */
+    if (rc == 0)
+        rc = cli_store_releases(r->store, NULL, &err);
     if (rc < 0)
         return cli_fail(cmd, "%s", err.msg);
     return 0;
+}
+
+/* Cuts a torn last line (a run killed mid-write) so that what follows
+ * starts on a line of its own: the file holds whole lines only. */
+static int cut_torn_tail(int fd)
+{
+    struct stat sb;
+    char buf[4096];
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+        return 0;
+    off_t end = sb.st_size;
+    while (end > 0) {
+        size_t n = end > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)end;
+        ssize_t got = pread(fd, buf, n, end - (off_t)n);
+        if (got != (ssize_t)n)
+            return -EIO;
+        for (size_t i = n; i > 0; i--) {
+            if (buf[i - 1] == '\n') {
+                off_t keep = end - (off_t)n + (off_t)i;
+                return keep == sb.st_size || ftruncate(fd, keep) == 0 ? 0
+                                                                      : -errno;
+            }
+        }
+        end -= (off_t)n;
+    }
+    return ftruncate(fd, 0) == 0 ? 0 : -errno;
+}
+
+/* The --jsonl file, appended to after its last whole line. */
+static FILE *open_jsonl(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return NULL;
+    int rc = cut_torn_tail(fd);
+    FILE *f = rc == 0 ? fdopen(fd, "a") : NULL;
+    if (f == NULL) {
+        close(fd);
+        errno = rc < 0 ? -rc : errno;
+    }
+    return f;
 }
 
 /* geo(tee(store, jsonl)): location is added before any output. */
@@ -562,15 +639,23 @@ static int make_sink(const struct cli_command *cmd, struct scan_run *r,
         return cli_fail(cmd, "%s", err.msg);
     r->store_sink = sinks[n];
     n++;
+    struct kc_scan_counters before;
+    if (kc_store_sink_counters(r->store_sink, &before) == 0)
+        r->base_completed = before.completed;
+    if (kc_store_scan_uid(r->store, r->scan_id, r->uid, sizeof(r->uid),
+                          &err) < 0) {
+        kc_sink_free(sinks[0]);
+        return cli_fail(cmd, "%s", err.msg);
+    }
     if (r->o.jsonl != NULL) {
         bool out = strcmp(r->o.jsonl, "-") == 0;
-        FILE *f = out ? stdout : fopen(r->o.jsonl, "a");
+        FILE *f = out ? stdout : open_jsonl(r->o.jsonl);
         if (f == NULL) {
             kc_sink_free(sinks[0]);
             return cli_fail(cmd, "cannot open %s: %s", r->o.jsonl,
                             strerror(errno));
         }
-        sinks[n++] = kc_jsonl_sink_new(f, !out);
+        sinks[n++] = kc_jsonl_sink_new(f, !out, r->uid);
     }
     r->sink = n == 1 ? sinks[0] : kc_tee_sink_new(sinks, n);
     if (r->sink != NULL && r->geo != NULL)
@@ -622,8 +707,10 @@ static int run_engine(const struct cli_command *cmd, struct scan_run *r,
     sigdelset(&sigs, SIGPIPE);
 
     struct status st = {.start_us = kc_mono_us(), .total = total,
+                        .base = r->base_completed, .uid = r->uid,
                         .tty = isatty(2) && r->o.common.verbosity >= 0,
                         .file = r->status_file};
+    st.last_us = st.start_us;
     int rc = kc_scanner_start(r->sc);
     if (rc == 0) {
         wait_for_scan(r->sc, &sigs, &st, &r->o.common);
@@ -657,6 +744,11 @@ static int finish_scan(const struct cli_command *cmd, struct scan_run *r,
     if (kc_store_scan_finish(r->store, r->scan_id,
                              interrupted ? KC_SCAN_INTERRUPTED : KC_SCAN_DONE,
                              &c, &err) < 0)
+        return cli_fail(cmd, "%s", err.msg);
+    /* Every stored row was looked up in these databases (geo sink). */
+    if (r->geo != NULL &&
+        kc_store_scan_geo_source(r->store, r->scan_id, kc_geo_source(r->geo),
+                                 &err) < 0)
         return cli_fail(cmd, "%s", err.msg);
     print_summary(&r->o.common, r->sc, secs);
     if (!interrupted)

@@ -14,7 +14,8 @@ static const struct cli_option options[] = {
      "print totals: targets, excluded, duplicates, invalid"},
     {"walk", OPT_WALK, NULL,
      "generate every target in order, print only the count (benchmark)"},
-    CLI_OPT_QUIET, CLI_OPT_VERBOSE, CLI_OPT_HELP, CLI_OPT_END,
+    /* Taken like every subcommand's; targets reads no database. */
+    CLI_OPT_DB, CLI_OPT_QUIET, CLI_OPT_VERBOSE, CLI_OPT_HELP, CLI_OPT_END,
 };
 
 enum targets_mode { MODE_PRINT = 0, MODE_COUNT, MODE_WALK };

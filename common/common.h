@@ -459,12 +459,17 @@ bool kc_sink_busy(struct kc_sink *s);
 
 /*
  * A sink writing one JSON object per line (same names as the storage
- * columns). Strings that are not valid UTF-8 have each invalid byte written
- * as \u00XX. If close_file, fclose(f) on free. Returns NULL on -ENOMEM.
+ * columns), each starting with "scan_uid" (the scan's uid, copied; NULL
+ * writes null) so that lines of a resumed run that repeat a target are
+ * recognisable by (scan_uid, target_index). Strings that are not valid
+ * UTF-8 have each invalid byte written as \u00XX. If close_file, fclose(f)
+ * on free. Returns NULL on -ENOMEM. The format: docs/OPERATIONS.md.
  */
-struct kc_sink *kc_jsonl_sink_new(FILE *f, bool close_file);
+struct kc_sink *kc_jsonl_sink_new(FILE *f, bool close_file,
+                                  const char *scan_uid);
 /* Writes r as one JSON line to f; returns 0 or -errno. */
-int kc_result_write_json(FILE *f, const struct kc_result *r);
+int kc_result_write_json(FILE *f, const char *scan_uid,
+                         const struct kc_result *r);
 
 /* A sink that forwards to up to 4 sinks (owns them). */
 struct kc_sink *kc_tee_sink_new(struct kc_sink **sinks, size_t n);

@@ -161,12 +161,14 @@ static void json_probes(FILE *f, bool *first, const struct kc_result *r)
     fputc('}', f);
 }
 
-int kc_result_write_json(FILE *f, const struct kc_result *r)
+int kc_result_write_json(FILE *f, const char *scan_uid,
+                         const struct kc_result *r)
 {
     char ip[64], when[40];
     bool first = true;
 
     kc_addr_format(&r->addr, ip, sizeof(ip));
+    json_str(f, &first, "scan_uid", scan_uid);
     json_str(f, &first, "ip", ip);
     json_int(f, &first, "port", r->port, false);
     json_key(f, &first, "sni");
@@ -209,12 +211,13 @@ struct jsonl_sink {
     struct kc_sink base;
     FILE *f;
     bool close_file;
+    char *scan_uid;
 };
 
 static int jsonl_write(struct kc_sink *s, const struct kc_result *r)
 {
     struct jsonl_sink *j = container_of(s, struct jsonl_sink, base);
-    int rc = kc_result_write_json(j->f, r);
+    int rc = kc_result_write_json(j->f, j->scan_uid, r);
     if (rc != 0)
         kc_error_set(&s->err, rc, "writing JSON lines: I/O error");
     return rc;
@@ -234,6 +237,7 @@ static void jsonl_free(struct kc_sink *s)
     fflush(j->f);
     if (j->close_file)
         fclose(j->f);
+    free(j->scan_uid);
     free(j);
 }
 
@@ -245,11 +249,16 @@ static const struct kc_sink_ops jsonl_ops = {
     .busy = NULL,
 };
 
-struct kc_sink *kc_jsonl_sink_new(FILE *f, bool close_file)
+struct kc_sink *kc_jsonl_sink_new(FILE *f, bool close_file,
+                                  const char *scan_uid)
 {
     struct jsonl_sink *j = calloc(1, sizeof(*j));
     if (j == NULL)
         return NULL;
+    if (scan_uid != NULL && (j->scan_uid = strdup(scan_uid)) == NULL) {
+        free(j);
+        return NULL;
+    }
     j->base.ops = &jsonl_ops;
     j->f = f;
     j->close_file = close_file;

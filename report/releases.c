@@ -222,6 +222,18 @@ void kc_releases_free(struct kc_releases *rel)
     free(rel);
 }
 
+size_t kc_releases_count(const struct kc_releases *rel)
+{
+    return rel->n;
+}
+
+void kc_releases_row(const struct kc_releases *rel, size_t i, int *minor,
+                     const char **eol)
+{
+    *minor = rel->v[i].minor;
+    *eol = rel->v[i].has_eol ? rel->v[i].eol : NULL;
+}
+
 enum kc_eol kc_releases_status(const struct kc_releases *rel, int major,
                                int minor, const char *date)
 {

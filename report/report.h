@@ -47,6 +47,13 @@ int kc_releases_merge_file(struct kc_releases *rel, const char *path,
 
 void kc_releases_free(struct kc_releases *rel);
 
+/* The table's rows, for storing it beside the scans: row i (< count) is
+ * 1.*minor with *eol its end-of-life date, NULL when none was published
+ * (the string belongs to rel). */
+size_t kc_releases_count(const struct kc_releases *rel);
+void kc_releases_row(const struct kc_releases *rel, size_t i, int *minor,
+                     const char **eol);
+
 /* Upstream end-of-life status of one endpoint's version on a date. */
 enum kc_eol {
     KC_EOL_PAST = 0,  /* date after end_of_life, or no published date */

@@ -188,16 +188,79 @@ static int collect_shards(const char *path, struct shard_list *l,
     return rc;
 }
 
-int kc_store_merge_check(const char *const *in_paths, size_t n,
-                         struct kc_error *err)
+/* Is shard index idx of v[first]'s scan among the inputs (or, with
+ * out != NULL, already merged into out)? */
+static bool shard_present(const struct shard_list *l, size_t first,
+                          int64_t idx, struct kc_store *out)
+{
+    char uid[80];
+    sqlite3_stmt *st;
+    bool found = false;
+    for (size_t i = first; i < l->n; i++)
+        if (same_group(&l->v[first], &l->v[i]) &&
+            l->v[i].shard_index == idx && strcmp(l->v[i].status, "done") == 0)
+            return true;
+    if (out == NULL)
+        return false;
+    group_uid(&l->v[first], uid, sizeof(uid));
+    if (sqlite3_prepare_v2(out->db,
+                           "SELECT 1 FROM merge_sources m JOIN scans s"
+                           " ON s.id = m.scan_id WHERE s.uid = ?1"
+                           " AND m.shard_index = ?2 AND m.status = 'done'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return false;
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, idx);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* Every shard of every sharded scan, finished, among the inputs and what
+ * out already holds: else the merged scan would pass for a whole scan. */
+static int check_complete(const struct shard_list *l, struct kc_store *out,
+                          struct kc_error *err)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = !same_group(&l->v[i], &l->v[j]);
+        if (!first)
+            continue;
+        for (int64_t k = 0; k < l->v[i].shard_count; k++)
+            if (!shard_present(l, i, k, out))
+                return kc_error_set(
+                    err, -EINVAL,
+                    "incomplete shard set: %s holds shard %lld of %lld of a "
+                    "scan, but no finished shard %lld of %lld is among the "
+                    "inputs%s (--allow-partial merges what there is)",
+                    l->path[i], (long long)l->v[i].shard_index,
+                    (long long)l->v[i].shard_count, (long long)k,
+                    (long long)l->v[i].shard_count,
+                    out ? " or in the output" : "");
+    }
+    return 0;
+}
+
+int kc_store_merge_check(const char *out_path, const char *const *in_paths,
+                         size_t n, bool allow_partial, struct kc_error *err)
 {
     struct shard_list l = {0};
+    struct kc_store *out = NULL;
+    struct stat sb;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = collect_shards(in_paths[i], &l, err);
     for (size_t i = 0; rc == 0 && i < l.n; i++)
         for (size_t j = i + 1; rc == 0 && j < l.n; j++)
             rc = check_pair(&l.v[i], l.path[i], &l.v[j], l.path[j], err);
+    if (rc == 0 && !allow_partial && l.n > 0) {
+        if (out_path != NULL && stat(out_path, &sb) == 0 && sb.st_size > 0)
+            rc = open_input(out_path, &out, err);
+        if (rc == 0)
+            rc = check_complete(&l, out, err);
+        kc_store_close(out);
+    }
     free(l.v);
     free(l.path);
     return rc;
@@ -381,20 +444,16 @@ static int copy_rows(struct kc_store *s, const struct src_scan *sc,
     return rc;
 }
 
-/* Result and probe rows of scan id in main (the write goes through the
- * `results` view's trigger, whose texts and versions inserts would make
+/* Results of scan id in main (the write goes through the `results`
+ * view's trigger, whose texts and versions inserts would make
  * sqlite3_total_changes overcount). */
 static int64_t stored_rows(struct kc_store *s, int64_t id)
 {
     sqlite3_stmt *st;
     int64_t n = 0;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT (SELECT count(*) FROM main.result_rows"
-                           " WHERE scan_id = ?1) + (SELECT count(*) FROM"
-                           " main.result_rows WHERE scan_id = ?1 AND"
-                           " p0_flags IS NOT NULL) + (SELECT count(*) FROM"
-                           " main.probe_rows p JOIN main.result_rows r"
-                           " ON r.id = p.result_id WHERE r.scan_id = ?1)",
+                           "SELECT count(*) FROM main.result_rows"
+                           " WHERE scan_id = ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_int64(st, 1, id);

@@ -511,13 +511,47 @@ static int finish_import(struct kc_store *s, int64_t id, const char *when,
     return rc == SQLITE_DONE ? 0 : kc_store_fail(s, err, rc, "the scan row");
 }
 
+/* An earlier import of the same census: same date, same buckets (every
+ * gitVersion with the same count), compared after scan id's rows are in. */
+static const char same_import_sql[] =
+    "SELECT s.id FROM scans s WHERE s.id <> ?1 AND s.probes = 'import'"
+    " AND s.started_at = ?2 AND NOT EXISTS (SELECT sni, weight FROM"
+    " result_rows WHERE scan_id = ?1 EXCEPT SELECT sni, weight FROM"
+    " result_rows WHERE scan_id = s.id) AND NOT EXISTS (SELECT sni, weight"
+    " FROM result_rows WHERE scan_id = s.id EXCEPT SELECT sni, weight FROM"
+    " result_rows WHERE scan_id = ?1) ORDER BY s.id LIMIT 1";
+
+static int refuse_same_import(struct kc_store *s, int64_t id, const char *when,
+                              struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = kc_store_prepare(s, same_import_sql, &st, err);
+    if (rc < 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, when, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = kc_error_set(err, -EEXIST,
+                          "%s: scan %lld already holds this census for %.10s"
+                          " (the same buckets); --force imports it again",
+                          s->path, (long long)sqlite3_column_int64(st, 0),
+                          when);
+    else
+        rc = rc == SQLITE_DONE ? 0
+                               : kc_store_fail(s, err, rc, "comparing imports");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int kc_store_import_buckets(struct kc_store *s,
                             const struct kc_import_bucket *b, size_t n,
-                            const char *date, const char *label,
-                            const char *source, int64_t *scan_id,
-                            struct kc_error *err)
+                            const struct kc_import_params *ip,
+                            int64_t *scan_id, struct kc_error *err)
 {
-    struct kc_scan_params p = {.label = label, .probes = "import"};
+    const char *date = ip->date, *source = ip->source;
+    struct kc_scan_params p = {.label = ip->label, .probes = "import",
+                               .classifier_version = ip->classifier_version};
     char when[32];
     uint64_t total = 0;
     int64_t id = 0;
@@ -535,6 +569,8 @@ int kc_store_import_buckets(struct kc_store *s,
         rc = insert_buckets(s, id, b, n, &total, err);
     if (rc == 0)
         rc = finish_import(s, id, when, source, n, total, err);
+    if (rc == 0 && !ip->force)
+        rc = refuse_same_import(s, id, when, err);
     if (rc == 0)
         rc = kc_store_exec(s, "COMMIT", err);
     if (rc < 0)

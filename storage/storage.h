@@ -217,15 +217,18 @@ int kc_store_query(struct kc_store *s, const char *sql, bool allow_write,
  * scan; other scans are copied as they are (matched by uid, so merging the
  * same input twice changes nothing). Refuses shards that do not belong
  * together (-EINVAL, err says which). Stats are added to *scans_out and
- * *rows_out when non-NULL. */
+ * *rows_out (results newly stored) when non-NULL. */
 int kc_store_merge(struct kc_store *s, const char *in_path,
                    uint64_t *scans_out, uint64_t *rows_out,
                    struct kc_error *err);
 /* Checks that the inputs can be merged together before any is merged:
  * sharded scans with the same specs and ports must agree on seed, shard
- * count, probes and policy, and no shard index may come from two scans. */
-int kc_store_merge_check(const char *const *in_paths, size_t n,
-                         struct kc_error *err);
+ * count, probes and policy, and no shard index may come from two scans.
+ * Unless allow_partial, every shard of each sharded scan must be there,
+ * finished, among the inputs or already merged into out_path (which may
+ * not exist yet): else -EINVAL naming the missing shard. */
+int kc_store_merge_check(const char *out_path, const char *const *in_paths,
+                         size_t n, bool allow_partial, struct kc_error *err);
 
 /* ================================================================== */
 /* Queries for report/ (storage/queries.c, owned by the report engineer) */
@@ -332,10 +335,17 @@ struct kc_import_bucket {
  * address), port 0, sni = its gitVersion (so the unique key (scan_id, ip,
  * port, sni) is one row per bucket: callers merge duplicates first),
  * outcome ok, is_kubernetes 1, posture NULL and weight = count. */
+struct kc_import_params {
+    const char *date;               /* YYYY-MM-DD, a valid date */
+    const char *label;              /* may be NULL */
+    const char *source;             /* the file, recorded in scans.specs */
+    const char *classifier_version; /* that parsed the gitVersions */
+    bool force; /* store it even if a scan of the same date holds the
+                 * same buckets (else -EEXIST, nothing stored) */
+};
 int kc_store_import_buckets(struct kc_store *s,
                             const struct kc_import_bucket *b, size_t n,
-                            const char *date, const char *label,
-                            const char *source, int64_t *scan_id,
-                            struct kc_error *err);
+                            const struct kc_import_params *ip,
+                            int64_t *scan_id, struct kc_error *err);
 
 #endif

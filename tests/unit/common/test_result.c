@@ -93,11 +93,15 @@ static void test_jsonl_sink(void **state)
     char *out = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&out, &len);
-    struct kc_sink *s = kc_jsonl_sink_new(f, true);
+    struct kc_sink *s = kc_jsonl_sink_new(f, true, "0123abcd");
     (void)state;
     fill(&r);
     assert_int_equal(kc_sink_write(s, &r), 0);
     kc_sink_free(s);
+    /* The scan's uid first, the target's index: a repeated target of a
+     * resumed run is recognisable. */
+    assert_ptr_equal(strstr(out, "{\"scan_uid\":\"0123abcd\","), out);
+    assert_non_null(strstr(out, "\"target_index\":"));
     assert_non_null(strstr(out, "\"ip\":\"127.16.0.5\""));
     assert_non_null(strstr(out, "\"port\":6443"));
     assert_non_null(strstr(out, "\"posture\":\"open\""));

@@ -61,18 +61,24 @@ static void test_shards(void **state)
     make_shard(c, sizeof(c), 98, 1, 2, true); /* another scan's shard */
     tmpdb_path(out, sizeof(out), "out.db");
     const char *good[] = {a, b}, *bad[] = {a, c};
-    assert_int_equal(kc_store_merge_check(good, 2, &err), 0);
-    assert_int_equal(kc_store_merge_check(bad, 2, &err), -EINVAL);
+    assert_int_equal(kc_store_merge_check(out, good, 2, false, &err), 0);
+    assert_int_equal(kc_store_merge_check(out, bad, 2, true, &err), -EINVAL);
     assert_non_null(strstr(err.msg, "seed"));
+    /* Shard 0 of 2 alone is no whole scan: refused unless asked for. */
+    assert_int_equal(kc_store_merge_check(out, good, 1, false, &err), -EINVAL);
+    assert_non_null(strstr(err.msg, "incomplete shard set"));
+    assert_non_null(strstr(err.msg, "shard 1 of 2"));
+    assert_int_equal(kc_store_merge_check(out, good, 1, true, &err), 0);
 
     assert_int_equal(kc_store_open(out, KC_STORE_CREATE, &s, &err), 0);
     assert_int_equal(kc_store_merge(s, a, &scans, &rows, &err), 0);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans WHERE status = "
                               "'interrupted'"), 1); /* half of it so far */
+    /* Shard 1 alone completes what the output holds already. */
+    assert_int_equal(kc_store_merge_check(out, good + 1, 1, false, &err), 0);
     assert_int_equal(kc_store_merge(s, b, &scans, &rows, &err), 0);
-    /* shard 0: 30 web rows + 1 probe each; shard 1: 30 Kubernetes rows
-     * + 6 probes each */
-    assert_int_equal(rows, 30 + 30 + 30 + 180);
+    /* results, not rows of every table: 30 per shard */
+    assert_int_equal(rows, 30 + 30);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans"), 1);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM scans WHERE status = "
                               "'done' AND finished_at IS NOT NULL AND "
