@@ -453,12 +453,27 @@ static int run_diff(struct report_run *run)
 /* Main                                                                */
 /* ------------------------------------------------------------------ */
 
+/* The release table this report judges by, stored for SQL's
+ * kubernetes_eol view. A database this user cannot write (or one a scan
+ * holds locked) keeps the table it has. */
+static void store_releases(const struct report_opts *o)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    if (kc_store_open(o->common.db, 0, &s, &err) != 0)
+        return;
+    cli_store_releases(s, o->releases, &err);
+    kc_store_close(s);
+}
+
 static int run_report(struct report_run *run)
 {
     const struct report_opts *o = run->o;
     int rc = kc_releases_default(&run->rel, &run->err);
     if (rc == 0 && o->releases)
         rc = kc_releases_merge_file(run->rel, o->releases, &run->err);
+    if (rc == 0)
+        store_releases(o);
     if (rc == 0)
         rc = kc_store_open(o->common.db, KC_STORE_READONLY, &run->store,
                            &run->err);

@@ -254,7 +254,7 @@ static bool source_blocked(void *ctx, const struct kc_addr *a)
 struct status {
     uint64_t start_us;
     uint64_t total;
-    uint64_t base;       /* targets completed before a resume */
+    uint64_t base;       /* targets a resumed run does not dispatch */
     uint64_t last_us, last_completed; /* the previous line's, for the rate */
     const char *uid;     /* the scan's */
     bool tty;
@@ -266,7 +266,7 @@ struct status {
  * the current rate (null while it is unknown). */
 static void status_write_file(const struct status *st,
                               const struct kc_scanner_stats *x, double el,
-                              double avg, double now_rate, uint64_t left)
+                              double avg, double now_rate, int64_t eta)
 {
     char when[40];
     kc_format_time_utc(kc_wall_us(), true, when, sizeof(when));
@@ -277,11 +277,7 @@ static void status_write_file(const struct status *st,
         (json_int_t)x->completed, "total", (json_int_t)st->total, "inflight",
         (json_int_t)x->inflight, "kubernetes", (json_int_t)x->kubernetes,
         "targets_per_s", now_rate, "targets_per_s_avg", avg);
-    json_object_set_new(o, "eta_s",
-                        left == 0 ? json_integer(0)
-                        : now_rate > 0
-                            ? json_integer((json_int_t)((double)left / now_rate))
-                            : json_null());
+    json_object_set_new(o, "eta_s", eta >= 0 ? json_integer(eta) : json_null());
     json_t *by = json_object();
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
         json_object_set_new(by, kc_outcome_str(i),
@@ -314,7 +310,13 @@ static void status_emit(struct status *st, struct kc_scanner *sc, bool final)
     uint64_t done = st->base + x.completed;
     uint64_t left = st->total > done ? st->total - done : 0;
     double pct = st->total ? 100.0 * (double)done / (double)st->total : 0;
-    uint64_t eta = now_rate > 0 ? (uint64_t)((double)left / now_rate) : 0;
+    /* Whole seconds, rounded up: 0 only when nothing is left; -1 while
+     * the current rate is 0 (unknown). */
+    int64_t eta = left == 0 ? 0 : now_rate > 0 ? (int64_t)((double)left /
+                                                           now_rate)
+                                               : -1;
+    if (eta >= 0 && (double)eta * now_rate < (double)left)
+        eta++;
     st->last_us = now;
     st->last_completed = x.completed;
     uint64_t other = x.completed - x.by_outcome[KC_OUTCOME_OK] -
@@ -323,7 +325,7 @@ static void status_emit(struct status *st, struct kc_scanner *sc, bool final)
     if (st->tty) {
         char e[32], r[32];
         fmt_hms(e, sizeof(e), (uint64_t)el);
-        fmt_hms(r, sizeof(r), eta);
+        fmt_hms(r, sizeof(r), eta > 0 ? (uint64_t)eta : 0);
         fprintf(stderr,
                 "\r%s %5.1f%% %llu/%llu ETA %s | %.0f t/s | in flight %llu | "
                 "k8s %llu | ok %llu refused %llu timeout %llu other %llu%s",
@@ -336,7 +338,7 @@ static void status_emit(struct status *st, struct kc_scanner *sc, bool final)
                 (unsigned long long)other, final ? "\n" : "  ");
     }
     if (st->file != NULL)
-        status_write_file(st, &x, el, tps, now_rate, left);
+        status_write_file(st, &x, el, tps, now_rate, eta);
 }
 
 /* ---------------- running ---------------- */
@@ -430,7 +432,7 @@ struct scan_run {
     FILE *status_file;
     bool resuming;
     char uid[40];            /* the scan's, for --jsonl and --status-file */
-    uint64_t base_completed; /* targets completed before this run */
+    uint64_t base_completed; /* targets a resumed run does not dispatch */
 };
 
 static void run_free(struct scan_run *r)
@@ -639,9 +641,6 @@ static int make_sink(const struct cli_command *cmd, struct scan_run *r,
         return cli_fail(cmd, "%s", err.msg);
     r->store_sink = sinks[n];
     n++;
-    struct kc_scan_counters before;
-    if (kc_store_sink_counters(r->store_sink, &before) == 0)
-        r->base_completed = before.completed;
     if (kc_store_scan_uid(r->store, r->scan_id, r->uid, sizeof(r->uid),
                           &err) < 0) {
         kc_sink_free(sinks[0]);
@@ -676,6 +675,8 @@ static int start_source(const struct cli_command *cmd, struct scan_run *r,
                                 &r->source.n_skip, &err) < 0)
         return cli_fail(cmd, "%s", err.msg);
     r->source.skip = r->skip;
+    /* What this run will not dispatch again: progress starts there. */
+    r->base_completed = start + r->source.n_skip;
     r->source.targets = r->targets;
     if (kc_target_iter_new(r->targets, start, &r->source.it, &err) < 0)
         return cli_fail(cmd, "%s", err.msg);
@@ -741,6 +742,10 @@ static int finish_scan(const struct cli_command *cmd, struct scan_run *r,
         cli_fail(cmd, "saving results: %s", r->sink->err.msg);
         interrupted = true;
     }
+    /* The writer's last word comes before the scan record's: freeing it
+     * later would save its running counters over the recomputed ones. */
+    kc_sink_free(r->sink);
+    r->sink = r->store_sink = NULL;
     if (kc_store_scan_finish(r->store, r->scan_id,
                              interrupted ? KC_SCAN_INTERRUPTED : KC_SCAN_DONE,
                              &c, &err) < 0)

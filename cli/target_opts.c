@@ -40,6 +40,20 @@ static bool parse_shard(const char *arg, uint32_t *i, uint32_t *n)
     return kc_parse_shard(buf, i, n);
 }
 
+/* 0 .. 2^64-1, or the same 64 bits read as a signed integer, which is how
+ * SQLite stores them in scans.seed: a stored seed can be passed back. */
+static bool parse_seed(const char *arg, uint64_t *out)
+{
+    int64_t v;
+    if (arg[0] != '-')
+        return kc_parse_u64(arg, 0, UINT64_MAX, out);
+    if (!kc_parse_i64(arg, INT64_MIN, -1, &v))
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+
 static enum cli_topt_result bad(const struct cli_command *cmd,
                                 const char *opt, const char *arg,
                                 const char *want)
@@ -68,7 +82,7 @@ enum cli_topt_result cli_target_opts_handle(struct cli_target_opts *o,
         c->ports_explicit = true;
         return CLI_TOPT_TAKEN;
     case CLI_TOPT_SEED:
-        if (!kc_parse_u64(arg, 0, UINT64_MAX, &c->seed))
+        if (!parse_seed(arg, &c->seed))
             return bad(cmd, "seed", arg, "a decimal number");
         c->seed_set = true;
         return CLI_TOPT_TAKEN;

@@ -399,6 +399,61 @@ static void test_upgrade_v3(void **state)
     kc_store_close(s);
 }
 
+/* v4 -> v5: the rows and counters stay; releases starts empty and, once
+ * filled, kubernetes_eol judges each Kubernetes row as of its scan's date
+ * (fixture scan 1: 2026-03-05, rows 1.29, 1.29, 1.27; scan 2 an import
+ * bucket of 1.28 with weight 1234). */
+static const struct {
+    const char *sql;
+    int64_t want;
+} upgrade_v4_cases[] = {
+    {"SELECT count(*) FROM result_rows", 6},
+    {"SELECT stored * 100 + kubernetes * 10 + count_ok FROM scans"
+     " WHERE id = 1", 534},
+    {"SELECT count(*) FROM releases", 3},
+    {"SELECT count(*) FROM scan_unstored", 0},
+    {"SELECT count(*) FROM kubernetes_eol", 4},
+    {"SELECT count(*) FROM kubernetes_eol WHERE scan_id = 1 AND minor = 27"
+     " AND eol_status = 'past_eol' AND scan_date = '2026-03-05'", 1},
+    {"SELECT count(*) FROM kubernetes_eol WHERE minor = 29"
+     " AND eol_status = 'newer_than_table'", 2},
+    {"SELECT sum(weight) FROM kubernetes_eol WHERE minor = 28"
+     " AND eol_status = 'supported' AND end_of_life = '2099-01-01'", 1234},
+    {"SELECT count(*) FROM pragma_foreign_key_check", 0},
+};
+
+static void test_upgrade_v4(void **state)
+{
+    static const struct kc_store_release rel[] = {
+        {26, NULL}, {27, "2025-06-28"}, {28, "2099-01-01"},
+    };
+    struct kc_store *s;
+    struct kc_error err = {0};
+    char path[256], cmd[600];
+    (void)state;
+    tmpdb_path(path, sizeof(path), "v4.db");
+    kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v4.db %s", KC_TEST_DATA, path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
+    assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
+                     kc_store_schema_version());
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM releases"), 0);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM kubernetes_eol"
+                                  " WHERE eol_status = 'newer_than_table'"),
+                     4); /* an empty table knows no minor */
+    assert_int_equal(kc_store_releases_set(s, rel, 3, "test", &err), 0);
+    for (size_t i = 0; i < KC_ARRAY_LEN(upgrade_v4_cases); i++) {
+        int64_t got = tmpdb_int(s, upgrade_v4_cases[i].sql);
+        if (got != upgrade_v4_cases[i].want)
+            fail_msg("%s: got %lld, want %lld", upgrade_v4_cases[i].sql,
+                     (long long)got, (long long)upgrade_v4_cases[i].want);
+    }
+    /* Replaced whole, not added to. */
+    assert_int_equal(kc_store_releases_set(s, rel, 1, "test", &err), 0);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM releases"), 1);
+    kc_store_close(s);
+}
+
 /* INSERT and DELETE through the results view (merge, import and scripts
  * write that way): text values become codes and ids, the unique key still
  * ignores a second copy, a delete takes the row's probes along. */
@@ -539,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_v1),
         cmocka_unit_test(test_upgrade_v2),
         cmocka_unit_test(test_upgrade_v3),
+        cmocka_unit_test(test_upgrade_v4),
         cmocka_unit_test(test_results_view_writes),
         cmocka_unit_test(test_probe_codes),
         cmocka_unit_test(test_policy),
