@@ -624,7 +624,31 @@ static FILE *open_jsonl(const char *path)
     return f;
 }
 
-/* geo(tee(store, jsonl)): location is added before any output. */
+/* The --jsonl sink, or NULL (message printed, *rc set). Line-buffered:
+ * each result's line reaches the file before the result is queued for
+ * the database (the tee's order), so a row that a kill -9 leaves
+ * committed always has its line. */
+static struct kc_sink *jsonl_sink(const struct cli_command *cmd,
+                                  struct scan_run *r, int *rc)
+{
+    bool out = strcmp(r->o.jsonl, "-") == 0;
+    FILE *f = out ? stdout : open_jsonl(r->o.jsonl);
+    struct kc_sink *s;
+    if (f == NULL) {
+        *rc = cli_fail(cmd, "cannot open %s: %s", r->o.jsonl, strerror(errno));
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOLBF, 0);
+    s = kc_jsonl_sink_new(f, !out, r->uid);
+    if (s == NULL) {
+        if (!out)
+            fclose(f);
+        *rc = cli_fail(cmd, "out of memory");
+    }
+    return s;
+}
+
+/* geo(tee(jsonl, store)): location is added before any output. */
 static int make_sink(const struct cli_command *cmd, struct scan_run *r,
                      uint64_t total)
 {
@@ -633,29 +657,21 @@ static int make_sink(const struct cli_command *cmd, struct scan_run *r,
                                         .targets_total = total};
     struct kc_sink *sinks[2];
     size_t n = 0;
+    int rc = 0;
     if (r->o.n_geoip > 0 &&
         kc_geo_open(r->o.geoip, r->o.n_geoip, &r->geo, &err) < 0)
         return cli_fail(cmd, "%s", err.msg);
-    sinks[n] = kc_store_sink_new(r->store, r->scan_id, &wc, &err);
-    if (sinks[n] == NULL)
-        return cli_fail(cmd, "%s", err.msg);
-    r->store_sink = sinks[n];
-    n++;
     if (kc_store_scan_uid(r->store, r->scan_id, r->uid, sizeof(r->uid),
-                          &err) < 0) {
-        kc_sink_free(sinks[0]);
+                          &err) < 0)
+        return cli_fail(cmd, "%s", err.msg);
+    if (r->o.jsonl != NULL && (sinks[n++] = jsonl_sink(cmd, r, &rc)) == NULL)
+        return rc;
+    r->store_sink = kc_store_sink_new(r->store, r->scan_id, &wc, &err);
+    if (r->store_sink == NULL) {
+        kc_sink_free(n ? sinks[0] : NULL);
         return cli_fail(cmd, "%s", err.msg);
     }
-    if (r->o.jsonl != NULL) {
-        bool out = strcmp(r->o.jsonl, "-") == 0;
-        FILE *f = out ? stdout : open_jsonl(r->o.jsonl);
-        if (f == NULL) {
-            kc_sink_free(sinks[0]);
-            return cli_fail(cmd, "cannot open %s: %s", r->o.jsonl,
-                            strerror(errno));
-        }
-        sinks[n++] = kc_jsonl_sink_new(f, !out, r->uid);
-    }
+    sinks[n++] = r->store_sink;
     r->sink = n == 1 ? sinks[0] : kc_tee_sink_new(sinks, n);
     if (r->sink != NULL && r->geo != NULL)
         r->sink = kc_geo_sink_new(r->geo, r->sink);

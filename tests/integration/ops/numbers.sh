@@ -31,18 +31,20 @@ db="$work/n.db"
 jsonl="$work/out.jsonl"
 status="$work/status.jsonl"
 
-# 1. Kill -9 on progress: once the status file reports a third of the
-# targets completed (the scanner writes it every second; bounded wait).
-# 8 targets/s: the scan takes several seconds, so it is still running.
+# 1. Kill -9 on progress: once a checkpoint is committed (the scanner
+# saves one every 5 s) and the status file reports a quarter of the
+# targets completed (bounded wait). 4 targets/s: the scan takes 14 s or
+# more, so it is still running then.
 "$kcensus" scan -q -d "$db" --allow-loopback -p "$ports" --timeout 2s \
-    --rate 8 -c 8 --jsonl "$jsonl" --status-file "$status" \
+    --rate 4 -c 8 --jsonl "$jsonl" --status-file "$status" \
     --label first "$range" 2>"$work/scan.err" &
 scan_pid=$!
-want=$((total / 3))
-i=0
-while [ $i -lt 600 ]; do
+want=$((total / 4))
+i=0 last=
+while [ $i -lt 1200 ]; do
     last=$(tail -n 1 "$status" 2>/dev/null | sed -n 's/.*"completed":\([0-9]*\).*/\1/p')
-    [ -n "$last" ] && [ "$last" -ge "$want" ] && break
+    cp=$(sqlite3 "$db" "SELECT next_dispatch FROM scans" 2>/dev/null)
+    [ -n "$last" ] && [ "$last" -ge "$want" ] && [ "${cp:-0}" -gt 0 ] && break
     kill -0 $scan_pid 2>/dev/null || break
     i=$((i + 1))
     sleep 0.1
