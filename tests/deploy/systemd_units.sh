@@ -68,7 +68,13 @@ run() { # db -> the service's command shape, on loopback
 t0=$(now_ms)
 run "$work/first.db" >"$work/first.log" 2>&1 &
 holder=$!
-sleep 0.5
+# The second run starts once the first holds the lock (progress, not a
+# clock; bounded wait).
+i=0
+while flock -n "$lock" true; do
+    i=$((i + 1)); [ $i -lt 600 ] && kill -0 $holder 2>/dev/null || break
+    sleep 0.05
+done
 kill -0 $holder 2>/dev/null || { cat "$work/first.log"; fail "first run ended early"; }
 t1=$(now_ms)
 run "$work/second.db" >"$work/second.log" 2>&1

@@ -32,19 +32,20 @@ jsonl="$work/out.jsonl"
 status="$work/status.jsonl"
 
 # 1. Kill -9 on progress: once a checkpoint is committed (the scanner
-# saves one every 5 s) and the status file reports a quarter of the
-# targets completed (bounded wait). 4 targets/s: the scan takes 14 s or
-# more, so it is still running then.
+# saves one every 5 s) and the status file reports 4 targets completed
+# beyond its next_dispatch, which a resume dispatches again (bounded wait). 4 targets/s:
+# the scan takes 14 s or more, so it is still running then.
 "$kcensus" scan -q -d "$db" --allow-loopback -p "$ports" --timeout 2s \
     --rate 4 -c 8 --jsonl "$jsonl" --status-file "$status" \
     --label first "$range" 2>"$work/scan.err" &
 scan_pid=$!
-want=$((total / 4))
+want=
 i=0 last=
 while [ $i -lt 1200 ]; do
     last=$(tail -n 1 "$status" 2>/dev/null | sed -n 's/.*"completed":\([0-9]*\).*/\1/p')
     cp=$(sqlite3 "$db" "SELECT next_dispatch FROM scans" 2>/dev/null)
-    [ -n "$last" ] && [ "$last" -ge "$want" ] && [ "${cp:-0}" -gt 0 ] && break
+    [ -z "$want" ] && [ "${cp:-0}" -gt 0 ] && want=$((cp + 4))
+    [ -n "$want" ] && [ "${last:-0}" -ge "$want" ] && break
     kill -0 $scan_pid 2>/dev/null || break
     i=$((i + 1))
     sleep 0.1

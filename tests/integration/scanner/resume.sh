@@ -16,7 +16,14 @@ db="$work/r.db"
 "$kcensus" scan -d "$db" --allow-loopback -p "$ports" --timeout 2s --store all \
     --rate 10 -c 5 "$range" 2>"$work/scan1.err" &
 pid=$!
-sleep 2
+# Interrupt on progress, not on a clock: once a result is committed
+# (bounded wait; at 10 targets/s most are still to come).
+i=0
+until [ "$(sqlite3 "$db" "SELECT count(*) FROM results" 2>/dev/null)" -gt 0 ] 2>/dev/null; do
+    i=$((i + 1))
+    { [ $i -le 600 ] && kill -0 $pid 2>/dev/null; } || break
+    sleep 0.1
+done
 kill -INT $pid
 wait $pid
 rc=$?
