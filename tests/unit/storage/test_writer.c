@@ -126,6 +126,50 @@ static void test_checkpoint_and_resume(void **state)
     kc_store_close(s);
 }
 
+/* Counters after a crash and a resume equal the targets: targets 0-44,
+ * every third refused (not stored under responsive); a checkpoint
+ * {low 30, next 36}, then results up to 44 stored before the "crash" (no
+ * finish). The resume dispatches 30, 33 (not stored) and 36-44 again;
+ * each target must count once. */
+static void test_counters_after_crash(void **state)
+{
+    int64_t id;
+    struct kc_error err = {0};
+    struct kc_store *s = fresh(&id, KC_STORE_RESPONSIVE);
+    struct kc_store_writer_config cfg = {.store = KC_STORE_RESPONSIVE,
+                                         .targets_total = 45};
+    struct kc_sink *sink = kc_store_sink_new(s, id, &cfg, &err);
+    struct kc_checkpoint cp = {.next_dispatch = 36, .low_uncommitted = 30};
+    struct kc_scan_counters c;
+    (void)state;
+    write_range(sink, 0, 30);
+    assert_int_equal(kc_sink_checkpoint(sink, &cp), 0);
+    write_range(sink, 30, 45);
+    kc_sink_free(sink); /* killed: no finish */
+    sink = kc_store_sink_new(s, id, &cfg, &err);
+    assert_non_null(sink);
+    /* The resumed writer starts from the rows: 30 stored, 10 refused
+     * below the checkpoint. */
+    assert_int_equal(tmpdb_int(s, "SELECT stored * 1000 + count_refused * 10"
+                                  " + (completed = 40) FROM scans"), 30101);
+    write_range(sink, 30, 31);
+    write_range(sink, 33, 34);
+    write_range(sink, 36, 45);
+    cp.next_dispatch = cp.low_uncommitted = 45;
+    assert_int_equal(kc_sink_checkpoint(sink, &cp), 0);
+    assert_int_equal(kc_sink_flush(sink), 0);
+    assert_int_equal(kc_store_sink_counters(sink, &c), 0);
+    kc_sink_free(sink);
+    assert_int_equal(kc_store_scan_finish(s, id, KC_SCAN_DONE, &c, &err), 0);
+    assert_int_equal(tmpdb_int(s, "SELECT completed FROM scans"), 45);
+    assert_int_equal(tmpdb_int(s, "SELECT count_refused FROM scans"), 15);
+    assert_int_equal(tmpdb_int(s, "SELECT count_ok FROM scans"), 30);
+    assert_int_equal(tmpdb_int(s, "SELECT stored FROM scans"), 30);
+    assert_int_equal(tmpdb_int(s, "SELECT kubernetes FROM scans"), 15);
+    assert_int_equal(tmpdb_int(s, "SELECT targets_total FROM scans"), 45);
+    kc_store_close(s);
+}
+
 /* The writer thread blocked (we hold the store lock): busy() rises at
  * queue_high, and the data still lands once it is released. */
 static void test_backpressure(void **state)
@@ -194,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_and_counters),
         cmocka_unit_test(test_checkpoint_and_resume),
+        cmocka_unit_test(test_counters_after_crash),
         cmocka_unit_test(test_backpressure),
         cmocka_unit_test(test_duplicate_write),
     };
