@@ -39,10 +39,7 @@ int kc_store_releases_set(struct kc_store *s, const struct kc_store_release *v,
     rc = kc_store_exec(s, "DELETE FROM releases", err);
     if (rc == 0)
         rc = put_rows(s, v, n, source, err);
-    if (rc == 0)
-        rc = kc_store_exec(s, "COMMIT", err);
-    else
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    rc = kc_store_end(s, rc, err);
     kc_store_unlock(s);
     return rc;
 }

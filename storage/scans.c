@@ -440,10 +440,7 @@ int kc_store_scan_geo_source(struct kc_store *s, int64_t scan_id,
         sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
         rc = step_done(s, st, "recording the geo source", err);
     }
-    if (rc == 0)
-        rc = kc_store_exec(s, "COMMIT", err);
-    else
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    rc = kc_store_end(s, rc, err);
     kc_store_unlock(s);
     return rc;
 }

@@ -46,6 +46,9 @@ int kc_store_fail(struct kc_store *s, struct kc_error *err, int rc,
 int kc_store_exec(struct kc_store *s, const char *sql, struct kc_error *err);
 int kc_store_prepare(struct kc_store *s, const char *sql, sqlite3_stmt **st,
                      struct kc_error *err);
+/* Ends the caller's BEGIN: COMMIT when rc == 0, else ROLLBACK (the
+ * first error stays in err). Returns rc, or the COMMIT's error. */
+int kc_store_end(struct kc_store *s, int rc, struct kc_error *err);
 
 void kc_store_lock(struct kc_store *s);
 void kc_store_unlock(struct kc_store *s);

@@ -94,6 +94,14 @@ int kc_store_prepare(struct kc_store *s, const char *sql, sqlite3_stmt **st,
     return 0;
 }
 
+int kc_store_end(struct kc_store *s, int rc, struct kc_error *err)
+{
+    if (rc == 0)
+        return kc_store_exec(s, "COMMIT", err);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 static int pragma_int(struct kc_store *s, const char *sql, int64_t *out,
                       struct kc_error *err)
 {

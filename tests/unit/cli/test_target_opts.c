@@ -53,7 +53,14 @@ static const struct {
      0, 0, 0, 2, 0, 0, 0, 0},
     {{"x", "--shard", "auto/4"}, 0, 0, 0, 0, 0, 0, 0, 2, 4},
     {{"x", "-p", "0"}, 2},
-    {{"x", "--seed", "-1"}, 2},
+    /* scans.seed shows seeds of 2^63 and more as SQLite's signed integer:
+     * --seed takes that value back as the same 64 bits. */
+    {{"x", "--seed", "-1"}, 0, 0, 0, 0, 0, 0, UINT64_MAX, 0, 0},
+    {{"x", "--seed", "-9223372036854775808"}, 0, 0, 0, 0, 0, 0,
+     1ull << 63, 0, 0},
+    {{"x", "--seed", "-9223372036854775809"}, 2},
+    {{"x", "--seed", "-"}, 2},
+    {{"x", "--seed", "18446744073709551616"}, 2},
     {{"x", "--shard", "8/8"}, 2},
     {{"x", "--input-format", "csv"}, 2},
     {{"x", "--bogus"}, 2},

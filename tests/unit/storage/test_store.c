@@ -252,13 +252,27 @@ static void test_upgrade_v1(void **state)
     kc_store_close(s);
 }
 
+/* A query and the first column of its first row. */
+struct sql_case {
+    const char *sql;
+    int64_t want;
+};
+
+static void check_cases(struct kc_store *s, const struct sql_case *c,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t got = tmpdb_int(s, c[i].sql);
+        if (got != c[i].want)
+            fail_msg("%s: got %lld, want %lld", c[i].sql, (long long)got,
+                     (long long)c[i].want);
+    }
+}
+
 /* Facts about the upgraded v2 fixture (tests/data/make-schema-v2.sh):
  * text timestamps became integer milliseconds, probe names became codes
  * that the views still show as names, nothing else changed. */
-static const struct {
-    const char *sql;
-    int64_t want;
-} upgrade_v2_cases[] = {
+static const struct sql_case upgrade_v2_cases[] = {
     {"SELECT count(*) FROM results", 3},
     {"SELECT started_at FROM results WHERE id = 1", 1767607201123},
     {"SELECT finished_at FROM results WHERE id = 1", 1767607201456},
@@ -306,12 +320,7 @@ static void test_upgrade_v2(void **state)
     assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
     assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
                      kc_store_schema_version());
-    for (size_t i = 0; i < KC_ARRAY_LEN(upgrade_v2_cases); i++) {
-        int64_t got = tmpdb_int(s, upgrade_v2_cases[i].sql);
-        if (got != upgrade_v2_cases[i].want)
-            fail_msg("%s: got %lld, want %lld", upgrade_v2_cases[i].sql,
-                     (long long)got, (long long)upgrade_v2_cases[i].want);
-    }
+    check_cases(s, upgrade_v2_cases, KC_ARRAY_LEN(upgrade_v2_cases));
     assert_int_equal(tmpdb_int(s, "PRAGMA foreign_keys"), 1);
     kc_store_close(s);
 }
@@ -342,10 +351,7 @@ static void test_upgrade_v2(void **state)
  * the same names, exactly the values v3's tables and views showed (kept in
  * the fixture's expect_* tables): every column of every row; and v4's
  * narrow storage holds them as codes, text ids and shared versions. */
-static const struct {
-    const char *sql;
-    int64_t want;
-} upgrade_v3_cases[] = {
+static const struct sql_case upgrade_v3_cases[] = {
     {"SELECT count(*) FROM results", 6},
     {SAME_ROWS("expect_results", V3_RESULT_COLS, "results"), 0},
     {SAME_ROWS("expect_probes", "*", "probes"), 0},
@@ -389,12 +395,7 @@ static void test_upgrade_v3(void **state)
     assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
     assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
                      kc_store_schema_version());
-    for (size_t i = 0; i < KC_ARRAY_LEN(upgrade_v3_cases); i++) {
-        int64_t got = tmpdb_int(s, upgrade_v3_cases[i].sql);
-        if (got != upgrade_v3_cases[i].want)
-            fail_msg("%s: got %lld, want %lld", upgrade_v3_cases[i].sql,
-                     (long long)got, (long long)upgrade_v3_cases[i].want);
-    }
+    check_cases(s, upgrade_v3_cases, KC_ARRAY_LEN(upgrade_v3_cases));
     assert_int_equal(tmpdb_int(s, "PRAGMA foreign_keys"), 1);
     kc_store_close(s);
 }
@@ -403,10 +404,7 @@ static void test_upgrade_v3(void **state)
  * filled, kubernetes_eol judges each Kubernetes row as of its scan's date
  * (fixture scan 1: 2026-03-05, rows 1.29, 1.29, 1.27; scan 2 an import
  * bucket of 1.28 with weight 1234). */
-static const struct {
-    const char *sql;
-    int64_t want;
-} upgrade_v4_cases[] = {
+static const struct sql_case upgrade_v4_cases[] = {
     {"SELECT count(*) FROM result_rows", 6},
     {"SELECT stored * 100 + kubernetes * 10 + count_ok FROM scans"
      " WHERE id = 1", 534},
@@ -442,12 +440,7 @@ static void test_upgrade_v4(void **state)
                                   " WHERE eol_status = 'newer_than_table'"),
                      4); /* an empty table knows no minor */
     assert_int_equal(kc_store_releases_set(s, rel, 3, "test", &err), 0);
-    for (size_t i = 0; i < KC_ARRAY_LEN(upgrade_v4_cases); i++) {
-        int64_t got = tmpdb_int(s, upgrade_v4_cases[i].sql);
-        if (got != upgrade_v4_cases[i].want)
-            fail_msg("%s: got %lld, want %lld", upgrade_v4_cases[i].sql,
-                     (long long)got, (long long)upgrade_v4_cases[i].want);
-    }
+    check_cases(s, upgrade_v4_cases, KC_ARRAY_LEN(upgrade_v4_cases));
     /* Replaced whole, not added to. */
     assert_int_equal(kc_store_releases_set(s, rel, 1, "test", &err), 0);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM releases"), 1);
