@@ -1,7 +1,9 @@
 #!/bin/sh
 # The HTML page in a real headless browser (Debian's chromium): it renders
 # and the screenshot is not blank. Skips (77) when chromium is absent.
-# Usage: report_browser.sh KCENSUS MAKE_FLEET_DB
+# Runs under tests/netns-run.sh and refuses to start chromium when the
+# namespace has any interface but loopback (chromium probes DNS and UDP).
+# Usage: netns-run.sh report_browser.sh KCENSUS MAKE_FLEET_DB
 set -eu
 kcensus=$1
 make_db=$2
@@ -10,6 +12,11 @@ browser=$(command -v chromium || command -v chromium-browser || true)
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# Loopback only: any other interface in this process's namespace
+# (/proc/self/net/dev, not the host's /sys) means a shared namespace.
+others=$(awk -F: 'NR > 2 { gsub(/ /, "", $1); if ($1 != "lo") print $1 }' \
+    /proc/self/net/dev)
+[ -z "$others" ] || fail "not in a private network namespace:" $others
 
 "$make_db" "$t/fleet.db"
 "$kcensus" report -d "$t/fleet.db" --trend --html "$t/page.html"
