@@ -303,6 +303,13 @@ static int write_dir(struct report_run *run, const char *dir)
         kc_report_write_csv(f, run->report, (enum kc_agg)a);
         rc = close_out(run, f, kc_agg_str((enum kc_agg)a));
     }
+    if (rc == 0 && run->report) {
+        FILE *f = open_out(run, dir, "metadata", "json");
+        if (f == NULL)
+            return run->err.code;
+        kc_report_write_metadata(f, run->report, run->rel);
+        rc = close_out(run, f, "metadata.json");
+    }
     if (rc == 0 && run->trend != NULL) {
         FILE *f = open_out(run, dir, "trend", "csv");
         if (f == NULL)

@@ -36,7 +36,7 @@ same "$golden/diff-1-2.csv" "$t/diff.csv"
 "$kcensus" report $db --trend --format csv > "$t/trend.csv"
 same "$golden/trend.csv" "$t/trend.csv"
 # Default scan: the latest finished one.
-"$kcensus" report $db --format csv --by minor | grep -q '^1.28,1,0.125000' ||
+"$kcensus" report $db --format csv --by minor | grep -q '^1.28,1,28,1,0.142857,' ||
     fail "default scan is not the latest"
 
 # Hostile strings through every format.
