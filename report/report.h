@@ -279,9 +279,17 @@ enum kc_image_format { KC_IMAGE_SVG = 0, KC_IMAGE_PNG };
 int kc_report_chart(const struct kc_report *r, enum kc_chart c,
                     enum kc_image_format fmt, struct kc_buf *out,
                     struct kc_error *err);
-/* The stacked chart of minor-version shares per scan date. */
-int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
-                   struct kc_buf *out, struct kc_error *err);
+/* Aggregations that have a chart over time (kc_trend_chart). */
+#define KC_TREND_CHARTS {KC_AGG_MINOR, KC_AGG_EOL, KC_AGG_POSTURE}
+
+/* Stacked shares per scan date of one aggregation: minor (over the units
+ * that showed a version), upstream_eol (over those showing 1.x) or posture
+ * (over every Kubernetes unit); the ten keys with the largest peak share,
+ * the rest as "other"; dates spaced so that their labels never overlap.
+ * -EINVAL for another aggregation. */
+int kc_trend_chart(const struct kc_trend *t, enum kc_agg a,
+                   enum kc_image_format fmt, struct kc_buf *out,
+                   struct kc_error *err);
 
 /* Releases the font caches cairo's text fills process-wide (cairo's
  * static data, then fontconfig's: FcFini), so a leak checker sees none at
@@ -289,12 +297,48 @@ int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
  * cairo object may be alive, and no thread may be drawing. */
 void kc_report_graphics_release(void);
 
-/* One self-contained page: headline figures, charts as
+/* One self-contained page: charts as
  * <img src="data:image/svg+xml;base64,..."> (no network, no glyph-id
- * clashes between SVGs), every table; trend may be NULL (its chart and
- * table are added when it has 2+ scans). */
+ * clashes between SVGs). With a trend of 2+ scans it opens with the
+ * census over time (kc_html_trend), then r's detail (kc_html_scan);
+ * trend may be NULL. */
 int kc_report_write_html(FILE *f, const struct kc_report *r,
                          const struct kc_trend *trend, struct kc_error *err);
+
+/* The pieces of the pages, for the site writer (site.c). The head with
+ * its CSP (images from data: only, nothing fetched) and an escaped
+ * title; the end, returning rc or -EIO on a write error. */
+void kc_html_begin(FILE *f, const char *title);
+int kc_html_end(FILE *f, int rc, struct kc_error *err);
+/* The census over time: the stacked minor, EOL and posture charts, then
+ * the table of scans (with links to scan-<id>/index.html when links). */
+int kc_html_trend(FILE *f, const struct kc_trend *t, bool links,
+                  struct kc_error *err);
+/* One scan: headline figures (an <h1> or <h2> as level), charts and
+ * every aggregation's table. */
+int kc_html_scan(FILE *f, const struct kc_report *r, int level,
+                 struct kc_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Static site over a series of scans (kcensus report --site DIR)      */
+/* ------------------------------------------------------------------ */
+
+/* DIR/index.html           the census over time and the list of scans
+ * DIR/trend.csv            kc_trend_write_csv()
+ * DIR/scan-<id>/index.html one scan: figures, charts, tables, downloads
+ * DIR/scan-<id>/<agg>.csv  kc_report_write_csv() of every aggregation
+ * DIR/scan-<id>/metadata.json
+ * A scan's page depends on that scan and the release table only, so a
+ * new scan changes the index and adds its own directory. */
+
+/* "scan-<id>": the directory of a scan's page, relative to DIR. */
+void kc_site_scan_dir(const struct kc_report *r, char *out, size_t size);
+/* scan-<id>/index.html. */
+int kc_site_write_scan(FILE *f, const struct kc_report *r,
+                       struct kc_error *err);
+/* index.html over every scan of t. */
+int kc_site_write_index(FILE *f, const struct kc_trend *t,
+                        struct kc_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Escaping (exposed for tests and for cli/)                           */
