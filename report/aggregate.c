@@ -768,24 +768,42 @@ static const cmp_fn agg_order[KC_AGG__COUNT] = {
     [KC_AGG_MINOR_VENDOR] = cmp_version_entries,
 };
 
+/* The one definition of each aggregation's denominator. */
+enum denominator { OF_KUBERNETES = 0, OF_VERSIONED, OF_VERSIONED_1X };
+static const enum denominator agg_denominator[KC_AGG__COUNT] = {
+    [KC_AGG_MINOR] = OF_VERSIONED,
+    [KC_AGG_GIT_VERSION] = OF_VERSIONED,
+    [KC_AGG_MINOR_VENDOR] = OF_VERSIONED,
+    [KC_AGG_EOL] = OF_VERSIONED_1X,
+    [KC_AGG_VENDOR] = OF_KUBERNETES,
+    [KC_AGG_POSTURE] = OF_KUBERNETES,
+    [KC_AGG_PORT] = OF_KUBERNETES,
+    [KC_AGG_COUNTRY] = OF_KUBERNETES,
+    [KC_AGG_ASN] = OF_KUBERNETES,
+    [KC_AGG_POSTURE_VENDOR] = OF_KUBERNETES,
+};
+
+const char *kc_agg_denominator_str(enum kc_agg a)
+{
+    static const char *const names[] = {
+        [OF_KUBERNETES] = "kubernetes",
+        [OF_VERSIONED] = "versioned",
+        [OF_VERSIONED_1X] = "versioned_1x",
+    };
+    return (unsigned)a < KC_AGG__COUNT ? names[agg_denominator[a]] : "?";
+}
+
 uint64_t kc_report_denominator(const struct kc_report *r, enum kc_agg a)
 {
-    switch (a) {
-    case KC_AGG_MINOR:
-    case KC_AGG_GIT_VERSION:
-    case KC_AGG_MINOR_VENDOR:
-        return r->versioned;
-    case KC_AGG_EOL:
-        return r->total - r->eol[KC_EOL_NO_VERSION];
-    case KC_AGG_VENDOR:
-    case KC_AGG_POSTURE:
-    case KC_AGG_PORT:
-    case KC_AGG_COUNTRY:
-    case KC_AGG_ASN:
-    case KC_AGG_POSTURE_VENDOR:
+    if ((unsigned)a >= KC_AGG__COUNT)
+        return 0;
+    switch (agg_denominator[a]) {
+    case OF_KUBERNETES:
         return r->total;
-    case KC_AGG__COUNT:
-        break;
+    case OF_VERSIONED:
+        return r->versioned;
+    case OF_VERSIONED_1X:
+        return r->total - r->eol[KC_EOL_NO_VERSION];
     }
     return 0;
 }

@@ -282,15 +282,14 @@ static void subtitle_of(const struct kc_report *r, char *out, size_t size)
     const struct kc_report_meta *m = kc_report_meta(r);
     char total[32], label[LABEL_MAX];
     uint64_t past = kc_report_eol_count(r, KC_EOL_PAST);
-    uint64_t versioned =
-        kc_report_total(r) - kc_report_eol_count(r, KC_EOL_NO_VERSION);
+    uint64_t v1 = kc_report_denominator(r, KC_AGG_EOL);
     thousands(kc_report_total(r), total, sizeof(total));
     label_of(m->label, label);
     kc_snprintf(out, size,
                 "scan %" PRId64 " %s, %s: %s Kubernetes %ss, %.1f%% of "
-                "versioned past upstream EOL",
+                "1.x versions past upstream EOL",
                 m->scan_id, label, kc_report_date(r), total, m->unit,
-                versioned ? 100.0 * past / versioned : 0.0);
+                v1 ? 100.0 * past / v1 : 0.0);
 }
 
 static void fill_minor(const struct kc_report *r, struct bars *b)

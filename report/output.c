@@ -321,15 +321,14 @@ static void json_agg(FILE *f, const struct kc_report *r, enum kc_agg a)
     fputc(']', f);
 }
 
-static void json_report(FILE *f, const struct kc_report *r,
-                        const enum kc_agg *aggs, size_t n)
+/* The scan's identity and counts, as members of a JSON object. */
+static void json_scan_fields(FILE *f, const struct kc_report *r)
 {
     const struct kc_report_meta *m = kc_report_meta(r);
     uint64_t total = kc_report_total(r);
-    uint64_t v1 = kc_report_denominator(r, KC_AGG_EOL);
     uint64_t unversioned = total - kc_report_versioned(r);
 
-    fprintf(f, "{\"scan_id\":%" PRId64 ",\"label\":", m->scan_id);
+    fprintf(f, "\"scan_id\":%" PRId64 ",\"label\":", m->scan_id);
     json_str(f, m->label);
     fputs(",\"started_at\":", f);
     json_str(f, m->started_at);
@@ -340,7 +339,17 @@ static void json_report(FILE *f, const struct kc_report *r,
             ",\"versioned_1x\":%" PRIu64,
             kc_report_date(r), m->unit, m->results, total,
             kc_report_versioned(r), unversioned,
-            total ? (double)unversioned / (double)total : 0.0, v1);
+            total ? (double)unversioned / (double)total : 0.0,
+            kc_report_denominator(r, KC_AGG_EOL));
+}
+
+static void json_report(FILE *f, const struct kc_report *r,
+                        const enum kc_agg *aggs, size_t n)
+{
+    uint64_t v1 = kc_report_denominator(r, KC_AGG_EOL);
+
+    fputc('{', f);
+    json_scan_fields(f, r);
     for (size_t e = 0; e < KC_EOL__COUNT; e++)
         fprintf(f, ",\"%s\":%" PRIu64, kc_eol_str((enum kc_eol)e),
                 kc_report_eol_count(r, (enum kc_eol)e));
@@ -362,50 +371,16 @@ int kc_report_write_json(FILE *f, const struct kc_report *r,
     return ferror(f) ? -EIO : 0;
 }
 
-/* What counts as a share's denominator, per aggregation, in words. */
-static const char *denominator_name(enum kc_agg a)
-{
-    switch (a) {
-    case KC_AGG_MINOR:
-    case KC_AGG_GIT_VERSION:
-    case KC_AGG_MINOR_VENDOR:
-        return "versioned";
-    case KC_AGG_EOL:
-        return "versioned_1x";
-    case KC_AGG_VENDOR:
-    case KC_AGG_POSTURE:
-    case KC_AGG_PORT:
-    case KC_AGG_COUNTRY:
-    case KC_AGG_ASN:
-    case KC_AGG_POSTURE_VENDOR:
-    case KC_AGG__COUNT:
-        break;
-    }
-    return "kubernetes";
-}
-
 int kc_report_write_metadata(FILE *f, const struct kc_report *r,
                              const struct kc_releases *rel)
 {
-    const struct kc_report_meta *m = kc_report_meta(r);
-    uint64_t total = kc_report_total(r);
-    fprintf(f, "{\"kcensus_version\":\"%s\",\"scan_id\":%" PRId64
-               ",\"label\":",
-            KC_VERSION_STRING, m->scan_id);
-    json_str(f, m->label);
-    fputs(",\"started_at\":", f);
-    json_str(f, m->started_at);
-    fprintf(f,
-            ",\"date\":\"%s\",\"unit\":\"%s\",\"kubernetes\":%" PRIu64
-            ",\"versioned\":%" PRIu64 ",\"unversioned\":%" PRIu64
-            ",\"versioned_1x\":%" PRIu64 ",\"denominators\":{",
-            kc_report_date(r), m->unit, total, kc_report_versioned(r),
-            total - kc_report_versioned(r),
-            kc_report_denominator(r, KC_AGG_EOL));
+    fprintf(f, "{\"kcensus_version\":\"%s\",", KC_VERSION_STRING);
+    json_scan_fields(f, r);
+    fputs(",\"denominators\":{", f);
     for (size_t a = 0; a < KC_AGG__COUNT; a++)
         fprintf(f, "%s\"%s.csv\":{\"of\":\"%s\",\"units\":%" PRIu64 "}",
                 a ? "," : "", kc_agg_str((enum kc_agg)a),
-                denominator_name((enum kc_agg)a),
+                kc_agg_denominator_str((enum kc_agg)a),
                 kc_report_denominator(r, (enum kc_agg)a));
     fputs("},\"missing_keys\":{\"" KC_KEY_NO_VERSION "\":\"showed no "
           "version\",\"" KC_KEY_NOT_RECORDED "\":\"not recorded (imports)"

@@ -180,6 +180,9 @@ uint64_t kc_report_versioned(const struct kc_report *r);
  * minor, git_version and minor_vendor; the units that showed a 1.x
  * version for upstream_eol; every Kubernetes unit for the others. */
 uint64_t kc_report_denominator(const struct kc_report *r, enum kc_agg a);
+/* Its name: "versioned", "versioned_1x" or "kubernetes" (the JSON fields
+ * that hold those counts). */
+const char *kc_agg_denominator_str(enum kc_agg a);
 /* Units per end-of-life status. */
 uint64_t kc_report_eol_count(const struct kc_report *r, enum kc_eol e);
 /* The entries of one aggregation, sorted (after finish). */
