@@ -253,8 +253,9 @@ struct out_file {
 static int open_out(struct report_run *run, struct out_file *o,
                     const char *dir, const char *name, const char *ext)
 {
+    /* kc_snprintf truncates: a full buffer may be a cut path */
     if (kc_snprintf(o->path, sizeof(o->path), "%s/%s.%s", dir, name, ext) >=
-        sizeof(o->path))
+        sizeof(o->path) - 1)
         return kc_error_set(&run->err, -ENAMETOOLONG, "%s: path too long",
                             dir);
     kc_snprintf(o->tmp, sizeof(o->tmp), "%s.tmp", o->path);
@@ -398,7 +399,10 @@ static int write_site_scan(struct report_run *run, const struct kc_report *r)
     struct out_file o;
     int rc;
     kc_site_scan_dir(r, name, sizeof(name));
-    kc_snprintf(dir, sizeof(dir), "%s/%s", run->o->site, name);
+    if (kc_snprintf(dir, sizeof(dir), "%s/%s", run->o->site, name) >=
+        sizeof(dir) - 1)
+        return kc_error_set(&run->err, -ENAMETOOLONG, "%s: path too long",
+                            run->o->site);
     rc = make_dir(run, dir);
     if (rc == 0)
         rc = write_csvs(run, dir, r);

@@ -810,38 +810,48 @@ uint64_t kc_report_denominator(const struct kc_report *r, enum kc_agg a)
 
 #define PPM 1000000u
 
+/* An entry's remainder after the floor of its share, in units of
+ * 1/denominator millionths. */
+struct remainder {
+    uint64_t rem;
+    size_t index;
+};
+
+static int cmp_remainder(const void *pa, const void *pb)
+{
+    const struct remainder *a = pa, *b = pb;
+    if (a->rem != b->rem)
+        return a->rem > b->rem ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
 /* Shares in millionths by largest remainder: each entry gets the floor of
- * its exact share, and the millionths left over go one each to the
- * largest remainders (ties to the earlier entry), so the printed shares
- * of an aggregation add up to exactly 1.000000. rem is scratch, g->n. */
-static void set_shares(struct kc_report *r, enum kc_agg a, uint64_t *rem)
+ * its exact share, and the millionths left over (fewer than the entries)
+ * go one each to the largest remainders, ties to the earlier entry, so
+ * the printed shares of an aggregation add up to exactly 1.000000. rem is
+ * scratch for g->n entries. */
+static void set_shares(struct kc_report *r, enum kc_agg a,
+                       struct remainder *rem)
 {
     uint64_t denom = kc_report_denominator(r, a), given = 0;
     struct agg *g = &r->aggs[a];
+    size_t n = 0;
     for (size_t i = 0; i < g->n; i++) {
         struct kc_agg_entry *e = &g->v[i];
         /* Rows without a version stay outside the version shares. */
         e->has_share = denom > 0 && !e->no_version;
         e->share_ppm = 0;
-        rem[i] = 0;
         if (!e->has_share)
             continue;
         /* hosts <= denom, and denom * PPM fits 64 bits below 1.8e13 units */
         uint64_t x = e->hosts * PPM;
         e->share_ppm = (uint32_t)(x / denom);
-        rem[i] = x % denom + 1; /* 0 marks "no share" */
+        rem[n++] = (struct remainder){x % denom, i};
         given += e->share_ppm;
     }
-    for (; denom > 0 && given < PPM; given++) {
-        size_t best = g->n;
-        for (size_t i = 0; i < g->n; i++)
-            if (rem[i] > 0 && (best == g->n || rem[i] > rem[best]))
-                best = i;
-        if (best == g->n)
-            break;
-        g->v[best].share_ppm++;
-        rem[best] = 0;
-    }
+    qsort(rem, n, sizeof(*rem), cmp_remainder);
+    for (size_t k = 0; k < n && given < PPM; k++, given++)
+        g->v[rem[k].index].share_ppm++;
     for (size_t i = 0; i < g->n; i++)
         g->v[i].share = g->v[i].share_ppm / (double)PPM;
 }
@@ -894,7 +904,7 @@ static int name_missing(struct kc_report *r, enum kc_agg a)
 static int finish_agg(struct kc_report *r, enum kc_agg a)
 {
     struct agg *g = &r->aggs[a];
-    uint64_t *rem;
+    struct remainder *rem;
     if (g->n > 1)
         qsort(g->v, g->n, sizeof(*g->v), agg_order[a]);
     rem = calloc(g->n ? g->n : 1, sizeof(*rem));

@@ -143,11 +143,12 @@ static void trend_table(FILE *f, const struct kc_trend *t, bool links)
         const struct kc_report_meta *m = kc_report_meta(r);
         uint64_t total = kc_report_total(r);
         fprintf(f, "<tr><td>%s</td><td class=n>", kc_report_date(r));
-        if (links) /* ids are digits: nothing to escape in the href */
-            fprintf(f, "<a href=\"scan-%" PRId64 "/index.html\">%" PRId64
-                       "</a>",
-                    m->scan_id, m->scan_id);
-        else
+        if (links) { /* "scan-<digits>": nothing to escape in the href */
+            char dir[64];
+            kc_site_scan_dir(r, dir, sizeof(dir));
+            fprintf(f, "<a href=\"%s/index.html\">%" PRId64 "</a>", dir,
+                    m->scan_id);
+        } else
             fprintf(f, "%" PRId64, m->scan_id);
         fputs("</td><td>", f);
         kc_html_write_text(f, m->label);
