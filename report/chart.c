@@ -463,9 +463,12 @@ static int pick_series(struct trend_chart *c)
     return 0;
 }
 
-/* EOL statuses keep their meaning's colour; other series the palette. */
+/* EOL statuses keep their meaning's colour, a missing value (an import's
+ * postures) is neutral; other series take the palette. */
 static struct rgb series_color(const struct trend_chart *c, size_t k)
 {
+    if (strcmp(c->series[k], KC_KEY_NOT_RECORDED) == 0)
+        return (struct rgb){0.62, 0.66, 0.72};
     if (c->agg == KC_AGG_EOL)
         for (size_t e = 0; e < KC_EOL__COUNT; e++)
             if (strcmp(c->series[k], kc_eol_str((enum kc_eol)e)) == 0)
