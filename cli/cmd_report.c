@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "report.h"
@@ -21,6 +22,7 @@ enum {
     OPT_DIFF,
     OPT_UNIT,
     OPT_RELEASES,
+    OPT_SITE,
 };
 
 static const struct cli_option options[] = {
@@ -31,7 +33,12 @@ static const struct cli_option options[] = {
     {"by", OPT_BY, "AGG",
      "only this aggregation: minor, git_version, vendor, posture, port, "
      "country, asn, upstream_eol, posture_vendor, minor_vendor"},
-    {"html", OPT_HTML, "FILE", "write one self-contained HTML page"},
+    {"html", OPT_HTML, "FILE",
+     "write one self-contained HTML page (the census over time first when "
+     "there are 2+ finished scans)"},
+    {"site", OPT_SITE, "DIR",
+     "a static site over every finished scan: DIR/index.html and a page per "
+     "scan with CSVs; run again after a scan to add it"},
     {"trend", OPT_TREND, NULL, "per scan date: minors, EOL share, postures"},
     {"diff", OPT_DIFF, "A B", "endpoints that changed from scan A to B"},
     {"unit", OPT_UNIT, "UNIT", "count endpoint (default), ip or cluster"},
@@ -54,6 +61,7 @@ struct report_opts {
     int64_t diff_a, diff_b;
     enum kc_count_unit unit;
     const char *releases;
+    const char *site;
 };
 
 /* The run's owned state: one teardown path. */
@@ -233,35 +241,66 @@ static int build_one(struct report_run *run)
 /* Writing                                                             */
 /* ------------------------------------------------------------------ */
 
-static FILE *open_out(struct report_run *run, const char *dir,
-                      const char *name, const char *ext)
-{
-    char path[4096];
+/* An output file written under a temporary name and renamed into place
+ * when complete, so that a reader (a web server, a re-run) never sees
+ * half a file. */
+struct out_file {
     FILE *f;
-    kc_snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext);
-    f = fopen(path, "wb");
-    if (f == NULL)
-        kc_error_set(&run->err, -errno, "%s: %s", path, strerror(errno));
-    return f;
+    char path[4096];
+    char tmp[4100];
+};
+
+static int open_out(struct report_run *run, struct out_file *o,
+                    const char *dir, const char *name, const char *ext)
+{
+    /* kc_snprintf truncates: a full buffer may be a cut path */
+    if (kc_snprintf(o->path, sizeof(o->path), "%s/%s.%s", dir, name, ext) >=
+        sizeof(o->path) - 1)
+        return kc_error_set(&run->err, -ENAMETOOLONG, "%s: path too long",
+                            dir);
+    kc_snprintf(o->tmp, sizeof(o->tmp), "%s.tmp", o->path);
+    o->f = fopen(o->tmp, "wb");
+    if (o->f == NULL)
+        return kc_error_set(&run->err, -errno, "%s: %s", o->tmp,
+                            strerror(errno));
+    return 0;
 }
 
-static int close_out(struct report_run *run, FILE *f, const char *what)
+/* rc: the writer's result; the file is kept only when it and the close
+ * succeeded. */
+static int close_out(struct report_run *run, struct out_file *o, int rc)
 {
-    if (ferror(f) | (fclose(f) != 0))
-        return kc_error_set(&run->err, -EIO, "writing %s failed", what);
-    return 0;
+    bool bad = ferror(o->f) != 0;
+    bad |= fclose(o->f) != 0;
+    if (rc == 0 && !bad && rename(o->tmp, o->path) == 0)
+        return 0;
+    unlink(o->tmp);
+    if (rc < 0)
+        return rc;
+    return kc_error_set(&run->err, -EIO, "writing %s failed", o->path);
 }
 
 static int write_image(struct report_run *run, const char *dir,
                        const char *name, enum kc_image_format fmt,
                        const struct kc_buf *b)
 {
-    FILE *f = open_out(run, dir, name, fmt == KC_IMAGE_SVG ? "svg" : "png");
-    if (f == NULL)
-        return run->err.code;
-    fwrite(b->data, 1, b->len, f);
-    return close_out(run, f, name);
+    struct out_file o;
+    int rc = open_out(run, &o, dir, name, fmt == KC_IMAGE_SVG ? "svg" : "png");
+    if (rc < 0)
+        return rc;
+    fwrite(b->data, 1, b->len, o.f);
+    return close_out(run, &o, 0);
 }
+
+/* The charts over time and their files (trend.svg is the minor one). */
+static const struct {
+    enum kc_agg agg;
+    const char *file;
+} trend_charts[] = {
+    {KC_AGG_MINOR, "trend"},
+    {KC_AGG_EOL, "trend_upstream_eol"},
+    {KC_AGG_POSTURE, "trend_posture"},
+};
 
 static int write_charts(struct report_run *run, const char *dir)
 {
@@ -279,37 +318,61 @@ static int write_charts(struct report_run *run, const char *dir)
                 rc = write_image(run, dir, kc_chart_str((enum kc_chart)c),
                                  fmts[f], &b);
         }
-        if (rc == 0 && run->trend != NULL) {
+        for (size_t c = 0; run->o->trend && c < KC_ARRAY_LEN(trend_charts) &&
+                           rc == 0;
+             c++) {
             kc_buf_reset(&b);
-            rc = kc_trend_chart(run->trend, fmts[f], &b, &run->err);
+            rc = kc_trend_chart(run->trend, trend_charts[c].agg, fmts[f], &b,
+                                &run->err);
             if (rc == 0)
-                rc = write_image(run, dir, "trend", fmts[f], &b);
+                rc = write_image(run, dir, trend_charts[c].file, fmts[f], &b);
         }
     }
     kc_buf_free(&b);
     return rc;
 }
 
-static int write_dir(struct report_run *run, const char *dir)
+static int make_dir(struct report_run *run, const char *dir)
 {
-    int rc = 0;
     if (mkdir(dir, 0777) < 0 && errno != EEXIST)
         return kc_error_set(&run->err, -errno, "%s: %s", dir,
                             strerror(errno));
-    for (size_t a = 0; run->report && a < KC_AGG__COUNT && rc == 0; a++) {
-        FILE *f = open_out(run, dir, kc_agg_str((enum kc_agg)a), "csv");
-        if (f == NULL)
-            return run->err.code;
-        kc_report_write_csv(f, run->report, (enum kc_agg)a);
-        rc = close_out(run, f, kc_agg_str((enum kc_agg)a));
+    return 0;
+}
+
+/* Every aggregation's CSV and metadata.json of one report. */
+static int write_csvs(struct report_run *run, const char *dir,
+                      const struct kc_report *r)
+{
+    struct out_file o;
+    int rc = 0;
+    for (size_t a = 0; a < KC_AGG__COUNT && rc == 0; a++) {
+        rc = open_out(run, &o, dir, kc_agg_str((enum kc_agg)a), "csv");
+        if (rc == 0)
+            rc = close_out(run, &o,
+                           kc_report_write_csv(o.f, r, (enum kc_agg)a));
     }
-    if (rc == 0 && run->trend != NULL) {
-        FILE *f = open_out(run, dir, "trend", "csv");
-        if (f == NULL)
-            return run->err.code;
-        kc_trend_write_csv(f, run->trend);
-        rc = close_out(run, f, "trend.csv");
-    }
+    if (rc == 0 && (rc = open_out(run, &o, dir, "metadata", "json")) == 0)
+        rc = close_out(run, &o, kc_report_write_metadata(o.f, r, run->rel));
+    return rc;
+}
+
+static int write_trend_csv(struct report_run *run, const char *dir)
+{
+    struct out_file o;
+    int rc = open_out(run, &o, dir, "trend", "csv");
+    if (rc == 0)
+        rc = close_out(run, &o, kc_trend_write_csv(o.f, run->trend));
+    return rc;
+}
+
+static int write_dir(struct report_run *run, const char *dir)
+{
+    int rc = make_dir(run, dir);
+    if (rc == 0 && run->report)
+        rc = write_csvs(run, dir, run->report);
+    if (rc == 0 && run->o->trend) /* not the page's trend of --html */
+        rc = write_trend_csv(run, dir);
     if (rc == 0)
         rc = write_charts(run, dir);
     return rc;
@@ -323,8 +386,45 @@ static int write_html(struct report_run *run)
         return kc_error_set(&run->err, -errno, "%s: %s", run->o->html,
                             strerror(errno));
     rc = kc_report_write_html(f, run->report, run->trend, &run->err);
-    if (close_out(run, f, run->o->html) < 0 && rc == 0)
-        rc = run->err.code;
+    if ((ferror(f) | (fclose(f) != 0)) && rc == 0)
+        rc = kc_error_set(&run->err, -EIO, "writing %s failed",
+                          run->o->html);
+    return rc;
+}
+
+/* One scan's directory of the site: its CSVs and its page. */
+static int write_site_scan(struct report_run *run, const struct kc_report *r)
+{
+    char name[64], dir[4096];
+    struct out_file o;
+    int rc;
+    kc_site_scan_dir(r, name, sizeof(name));
+    if (kc_snprintf(dir, sizeof(dir), "%s/%s", run->o->site, name) >=
+        sizeof(dir) - 1)
+        return kc_error_set(&run->err, -ENAMETOOLONG, "%s: path too long",
+                            run->o->site);
+    rc = make_dir(run, dir);
+    if (rc == 0)
+        rc = write_csvs(run, dir, r);
+    if (rc == 0 && (rc = open_out(run, &o, dir, "index", "html")) == 0)
+        rc = close_out(run, &o, kc_site_write_scan(o.f, r, &run->err));
+    return rc;
+}
+
+/* Every scan's page (rewritten byte for byte the same when nothing
+ * changed), then the trend and the index, which link to them. */
+static int write_site(struct report_run *run)
+{
+    struct out_file o;
+    int rc = make_dir(run, run->o->site);
+    for (size_t i = 0; rc == 0 && i < kc_trend_len(run->trend); i++)
+        rc = write_site_scan(run, kc_trend_at(run->trend, i));
+    if (rc == 0)
+        rc = write_trend_csv(run, run->o->site);
+    if (rc == 0 &&
+        (rc = open_out(run, &o, run->o->site, "index", "html")) == 0)
+        rc = close_out(run, &o,
+                       kc_site_write_index(o.f, run->trend, &run->err));
     return rc;
 }
 
@@ -481,7 +581,12 @@ static int run_report(struct report_run *run)
         return rc;
     if (o->diff)
         return run_diff(run);
-    if (o->trend)
+    if (o->site) {
+        rc = build_trend(run);
+        return rc == 0 ? write_site(run) : rc;
+    }
+    /* The page opens with the census over time when there is one. */
+    if (o->trend || o->html)
         rc = build_trend(run);
     /* The page and the files describe one scan even with --trend. */
     if (rc == 0 && (!o->trend || o->html || o->out_dir))
@@ -549,6 +654,9 @@ static int parse_opt(const struct cli_command *cmd, struct report_opts *o,
     case OPT_RELEASES:
         o->releases = optarg;
         return -1;
+    case OPT_SITE:
+        o->site = optarg;
+        return -1;
     default:
         return cli_usage_error(cmd, "unhandled option");
     }
@@ -573,6 +681,10 @@ static int report_main(const struct cli_command *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (o.diff && (o.trend || o.html || o.out_dir))
         return cli_usage_error(cmd, "--diff goes alone (with --format)");
+    if (o.site && (o.trend || o.html || o.out_dir || o.scan_id > 0 ||
+                   o.has_by || o.format != KC_FORMAT_TABLE))
+        return cli_usage_error(cmd, "--site covers every finished scan and "
+                                    "takes only --unit and --releases");
     if (o.trend && o.scan_id > 0)
         return cli_usage_error(cmd, "--trend covers every finished scan; "
                                     "drop --scan");
@@ -584,7 +696,7 @@ static int report_main(const struct cli_command *cmd, int argc, char **argv)
     kc_store_close(run.store);
     /* Charts drawn: every cairo object is gone (and the reading threads
      * joined), so cairo's and fontconfig's process-wide caches can go. */
-    if (o.html || o.out_dir)
+    if (o.html || o.out_dir || o.site)
         kc_report_graphics_release();
     if (rc < 0)
         return cli_fail(cmd, "%s", run.err.msg[0] ? run.err.msg

@@ -173,6 +173,7 @@ struct kc_report {
     struct kc_buf keybuf; /* scratch for composite keys */
     bool finished;
     uint64_t total;
+    uint64_t versioned; /* units whose gitVersion parsed (any major) */
     uint64_t eol[KC_EOL__COUNT];
     struct agg aggs[KC_AGG__COUNT];
 };
@@ -450,10 +451,20 @@ static char *dup_bytes(const char *s, size_t n)
     return d;
 }
 
+/* What an entry carries besides its keys: the EOL status of its version
+ * and whether its units showed no version at all. */
+struct tag {
+    enum kc_eol eol;
+    bool no_version;
+};
+
+/* The tag of rows that have no version dimension (vendor, country...). */
+static const struct tag NO_TAG = {KC_EOL_NO_VERSION, false};
+
 /* Adds weight to (key, key2) of one aggregation: k1 and k2 bytes, which
  * may hold NUL bytes (the map key is length-prefixed, not NUL-joined). */
 static int agg_add(struct agg *a, const char *key, size_t k1,
-                   const char *key2, size_t k2, enum kc_eol eol,
+                   const char *key2, size_t k2, struct tag tag,
                    uint64_t weight)
 {
     char buf[sizeof(uint16_t) + 2 * (4 * KC_MAX_FIELD)];
@@ -490,7 +501,8 @@ static int agg_add(struct agg *a, const char *key, size_t k1,
         e->key2 = key2 ? dup_bytes(key2, k2) : NULL;
         e->key_len = k1;
         e->key2_len = k2;
-        e->eol = eol;
+        e->eol = tag.eol;
+        e->no_version = tag.no_version;
         if (e->key == NULL || (key2 && e->key2 == NULL)) {
             free((char *)e->key);
             free((char *)e->key2);
@@ -515,16 +527,19 @@ static size_t key_text(const struct dim *d, uint32_t id, size_t skip,
     return n;
 }
 
-/* "1.26" and the EOL status of a version id. */
-static enum kc_eol version_of(const struct kc_report *r, uint32_t id,
-                              char *minor, size_t size)
+/* "1.26" and the tag of a version id ("" when it showed no version). */
+static struct tag version_of(const struct kc_report *r, uint32_t id,
+                             char *minor, size_t size)
 {
     int32_t mm[2];
+    struct tag t;
     memcpy(mm, r->dims[DIM_VERSION].keys[id], sizeof(mm));
     minor[0] = '\0';
     if (mm[0] >= 0)
         kc_snprintf(minor, size, "%d.%d", mm[0], mm[1]);
-    return kc_releases_status(r->rel, mm[0], mm[1], r->date);
+    t.eol = kc_releases_status(r->rel, mm[0], mm[1], r->date);
+    t.no_version = mm[0] < 0;
+    return t;
 }
 
 #define TEXT_MAX (4 * KC_MAX_FIELD + 1)
@@ -535,19 +550,22 @@ static int fold_versions(struct kc_report *r, char *text)
     int rc = 0;
     for (uint32_t i = 0; i < d->n && rc == 0; i++) {
         char minor[32];
-        enum kc_eol eol = version_of(r, i, minor, sizeof(minor));
+        struct tag tag = version_of(r, i, minor, sizeof(minor));
+        struct tag eol_tag = {tag.eol, tag.eol == KC_EOL_NO_VERSION};
+        const char *eol = kc_eol_str(tag.eol);
         uint64_t w = d->count[i];
         r->total += w;
-        r->eol[eol] += w;
+        r->versioned += tag.no_version ? 0 : w;
+        r->eol[tag.eol] += w;
         size_t tn = key_text(d, i, 2 * sizeof(int32_t), text, TEXT_MAX);
         rc = agg_add(&r->aggs[KC_AGG_MINOR], minor, strlen(minor), NULL, 0,
-                     eol, w);
+                     tag, w);
         if (rc == 0)
             rc = agg_add(&r->aggs[KC_AGG_GIT_VERSION], text, tn, NULL, 0,
-                         eol, w);
+                         tag, w);
         if (rc == 0)
-            rc = agg_add(&r->aggs[KC_AGG_EOL], kc_eol_str(eol),
-                         strlen(kc_eol_str(eol)), NULL, 0, eol, w);
+            rc = agg_add(&r->aggs[KC_AGG_EOL], eol, strlen(eol), NULL, 0,
+                         eol_tag, w);
     }
     return rc;
 }
@@ -560,8 +578,7 @@ static int fold_simple(struct kc_report *r, enum dim_id di, enum kc_agg a,
     int rc = 0;
     for (uint32_t i = 0; i < d->n && rc == 0; i++) {
         size_t tn = key_text(d, i, 0, text, TEXT_MAX);
-        rc = agg_add(&r->aggs[a], text, tn, NULL, 0, KC_EOL_NO_VERSION,
-                     d->count[i]);
+        rc = agg_add(&r->aggs[a], text, tn, NULL, 0, NO_TAG, d->count[i]);
     }
     return rc;
 }
@@ -577,7 +594,7 @@ static int fold_ports(struct kc_report *r)
         if (port > 0)
             kc_snprintf(text, sizeof(text), "%d", port);
         rc = agg_add(&r->aggs[KC_AGG_PORT], text, strlen(text), NULL, 0,
-                     KC_EOL_NO_VERSION, d->count[i]);
+                     NO_TAG, d->count[i]);
     }
     return rc;
 }
@@ -595,7 +612,7 @@ static int fold_asns(struct kc_report *r, char *text)
         size_t tn =
             key_text(d, i, sizeof(asn) + sizeof(uint16_t), text, TEXT_MAX);
         rc = agg_add(&r->aggs[KC_AGG_ASN], num, strlen(num), text, tn,
-                     KC_EOL_NO_VERSION, d->count[i]);
+                     NO_TAG, d->count[i]);
     }
     return rc;
 }
@@ -613,18 +630,18 @@ static int fold_pairs(struct kc_report *r, char *text, char *text2)
         size_t t2 = key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2,
                              TEXT_MAX);
         rc = agg_add(&r->aggs[KC_AGG_POSTURE_VENDOR], text, t1, text2, t2,
-                     KC_EOL_NO_VERSION, pv->count[i]);
+                     NO_TAG, pv->count[i]);
     }
     for (uint32_t i = 0; i < vv->n && rc == 0; i++) {
         uint32_t pair[2];
         char minor[32];
-        enum kc_eol eol;
+        struct tag tag;
         memcpy(pair, vv->keys[i], sizeof(pair));
-        eol = version_of(r, pair[0], minor, sizeof(minor));
+        tag = version_of(r, pair[0], minor, sizeof(minor));
         size_t t2 = key_text(&r->dims[DIM_VENDOR], pair[1], 0, text2,
                              TEXT_MAX);
         rc = agg_add(&r->aggs[KC_AGG_MINOR_VENDOR], minor, strlen(minor),
-                     text2, t2, eol, vv->count[i]);
+                     text2, t2, tag, vv->count[i]);
     }
     return rc;
 }
@@ -751,21 +768,151 @@ static const cmp_fn agg_order[KC_AGG__COUNT] = {
     [KC_AGG_MINOR_VENDOR] = cmp_version_entries,
 };
 
-static void set_shares(struct kc_report *r, enum kc_agg a)
+/* The one definition of each aggregation's denominator. */
+enum denominator { OF_KUBERNETES = 0, OF_VERSIONED, OF_VERSIONED_1X };
+static const enum denominator agg_denominator[KC_AGG__COUNT] = {
+    [KC_AGG_MINOR] = OF_VERSIONED,
+    [KC_AGG_GIT_VERSION] = OF_VERSIONED,
+    [KC_AGG_MINOR_VENDOR] = OF_VERSIONED,
+    [KC_AGG_EOL] = OF_VERSIONED_1X,
+    [KC_AGG_VENDOR] = OF_KUBERNETES,
+    [KC_AGG_POSTURE] = OF_KUBERNETES,
+    [KC_AGG_PORT] = OF_KUBERNETES,
+    [KC_AGG_COUNTRY] = OF_KUBERNETES,
+    [KC_AGG_ASN] = OF_KUBERNETES,
+    [KC_AGG_POSTURE_VENDOR] = OF_KUBERNETES,
+};
+
+const char *kc_agg_denominator_str(enum kc_agg a)
 {
-    uint64_t versioned = r->total - r->eol[KC_EOL_NO_VERSION];
+    static const char *const names[] = {
+        [OF_KUBERNETES] = "kubernetes",
+        [OF_VERSIONED] = "versioned",
+        [OF_VERSIONED_1X] = "versioned_1x",
+    };
+    return (unsigned)a < KC_AGG__COUNT ? names[agg_denominator[a]] : "?";
+}
+
+uint64_t kc_report_denominator(const struct kc_report *r, enum kc_agg a)
+{
+    if ((unsigned)a >= KC_AGG__COUNT)
+        return 0;
+    switch (agg_denominator[a]) {
+    case OF_KUBERNETES:
+        return r->total;
+    case OF_VERSIONED:
+        return r->versioned;
+    case OF_VERSIONED_1X:
+        return r->total - r->eol[KC_EOL_NO_VERSION];
+    }
+    return 0;
+}
+
+#define PPM 1000000u
+
+/* An entry's remainder after the floor of its share, in units of
+ * 1/denominator millionths. */
+struct remainder {
+    uint64_t rem;
+    size_t index;
+};
+
+static int cmp_remainder(const void *pa, const void *pb)
+{
+    const struct remainder *a = pa, *b = pb;
+    if (a->rem != b->rem)
+        return a->rem > b->rem ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Shares in millionths by largest remainder: each entry gets the floor of
+ * its exact share, and the millionths left over (fewer than the entries)
+ * go one each to the largest remainders, ties to the earlier entry, so
+ * the printed shares of an aggregation add up to exactly 1.000000. rem is
+ * scratch for g->n entries. */
+static void set_shares(struct kc_report *r, enum kc_agg a,
+                       struct remainder *rem)
+{
+    uint64_t denom = kc_report_denominator(r, a), given = 0;
     struct agg *g = &r->aggs[a];
+    size_t n = 0;
     for (size_t i = 0; i < g->n; i++) {
         struct kc_agg_entry *e = &g->v[i];
-        uint64_t denom = r->total;
-        if (a == KC_AGG_EOL) {
-            denom = versioned;
-            if (e->eol == KC_EOL_NO_VERSION)
-                denom = 0; /* a separate row, outside the share */
-        }
-        e->has_share = denom > 0;
-        e->share = denom ? (double)e->hosts / (double)denom : 0.0;
+        /* Rows without a version stay outside the version shares. */
+        e->has_share = denom > 0 && !e->no_version;
+        e->share_ppm = 0;
+        if (!e->has_share)
+            continue;
+        /* hosts <= denom, and denom * PPM fits 64 bits below 1.8e13 units */
+        uint64_t x = e->hosts * PPM;
+        e->share_ppm = (uint32_t)(x / denom);
+        rem[n++] = (struct remainder){x % denom, i};
+        given += e->share_ppm;
     }
+    qsort(rem, n, sizeof(*rem), cmp_remainder);
+    for (size_t k = 0; k < n && given < PPM; k++, given++)
+        g->v[rem[k].index].share_ppm++;
+    for (size_t i = 0; i < g->n; i++)
+        g->v[i].share = g->v[i].share_ppm / (double)PPM;
+}
+
+/* The documented names of missing values, so that no key is empty. */
+static const char *const missing_key[KC_AGG__COUNT] = {
+    [KC_AGG_MINOR] = KC_KEY_NO_VERSION,
+    [KC_AGG_GIT_VERSION] = KC_KEY_NO_VERSION,
+    [KC_AGG_VENDOR] = KC_KEY_NOT_RECORDED,
+    [KC_AGG_POSTURE] = KC_KEY_NOT_RECORDED,
+    [KC_AGG_PORT] = KC_KEY_UNKNOWN,
+    [KC_AGG_COUNTRY] = KC_KEY_UNKNOWN,
+    [KC_AGG_ASN] = KC_KEY_UNKNOWN,
+    [KC_AGG_EOL] = KC_KEY_NO_VERSION,
+    [KC_AGG_POSTURE_VENDOR] = KC_KEY_NOT_RECORDED,
+    [KC_AGG_MINOR_VENDOR] = KC_KEY_NO_VERSION,
+};
+
+static int name_key(const char **key, size_t *len, const char *name)
+{
+    char *s;
+    if (*len > 0)
+        return 0;
+    s = strdup(name);
+    if (s == NULL)
+        return -ENOMEM;
+    free((char *)*key);
+    *key = s;
+    *len = strlen(s);
+    return 0;
+}
+
+/* After sorting (missing values sort last): empty keys get their names.
+ * The vendor of the crossed aggregations is the second key; as_org is
+ * a description, not a key, and stays empty when unknown. */
+static int name_missing(struct kc_report *r, enum kc_agg a)
+{
+    struct agg *g = &r->aggs[a];
+    bool vendor2 = a == KC_AGG_POSTURE_VENDOR || a == KC_AGG_MINOR_VENDOR;
+    int rc = 0;
+    for (size_t i = 0; i < g->n && rc == 0; i++) {
+        struct kc_agg_entry *e = &g->v[i];
+        rc = name_key(&e->key, &e->key_len, missing_key[a]);
+        if (rc == 0 && vendor2)
+            rc = name_key(&e->key2, &e->key2_len, KC_KEY_NOT_RECORDED);
+    }
+    return rc;
+}
+
+static int finish_agg(struct kc_report *r, enum kc_agg a)
+{
+    struct agg *g = &r->aggs[a];
+    struct remainder *rem;
+    if (g->n > 1)
+        qsort(g->v, g->n, sizeof(*g->v), agg_order[a]);
+    rem = calloc(g->n ? g->n : 1, sizeof(*rem));
+    if (rem == NULL)
+        return -ENOMEM;
+    set_shares(r, a, rem);
+    free(rem);
+    return name_missing(r, a);
 }
 
 int kc_report_finish(struct kc_report *r)
@@ -775,15 +922,9 @@ int kc_report_finish(struct kc_report *r)
         return -EINVAL;
     r->finished = true;
     rc = fold_all(r);
-    if (rc < 0)
-        return rc;
-    for (size_t a = 0; a < KC_AGG__COUNT; a++) {
-        if (r->aggs[a].n > 1)
-            qsort(r->aggs[a].v, r->aggs[a].n, sizeof(*r->aggs[a].v),
-                  agg_order[a]);
-        set_shares(r, (enum kc_agg)a);
-    }
-    return 0;
+    for (size_t a = 0; a < KC_AGG__COUNT && rc == 0; a++)
+        rc = finish_agg(r, (enum kc_agg)a);
+    return rc;
 }
 
 const char *kc_report_date(const struct kc_report *r)
@@ -799,6 +940,11 @@ const struct kc_report_meta *kc_report_meta(const struct kc_report *r)
 uint64_t kc_report_total(const struct kc_report *r)
 {
     return r->total;
+}
+
+uint64_t kc_report_versioned(const struct kc_report *r)
+{
+    return r->versioned;
 }
 
 uint64_t kc_report_eol_count(const struct kc_report *r, enum kc_eol e)

@@ -282,15 +282,14 @@ static void subtitle_of(const struct kc_report *r, char *out, size_t size)
     const struct kc_report_meta *m = kc_report_meta(r);
     char total[32], label[LABEL_MAX];
     uint64_t past = kc_report_eol_count(r, KC_EOL_PAST);
-    uint64_t versioned =
-        kc_report_total(r) - kc_report_eol_count(r, KC_EOL_NO_VERSION);
+    uint64_t v1 = kc_report_denominator(r, KC_AGG_EOL);
     thousands(kc_report_total(r), total, sizeof(total));
     label_of(m->label, label);
     kc_snprintf(out, size,
                 "scan %" PRId64 " %s, %s: %s Kubernetes %ss, %.1f%% of "
-                "versioned past upstream EOL",
+                "1.x versions past upstream EOL",
                 m->scan_id, label, kc_report_date(r), total, m->unit,
-                versioned ? 100.0 * past / versioned : 0.0);
+                v1 ? 100.0 * past / v1 : 0.0);
 }
 
 static void fill_minor(const struct kc_report *r, struct bars *b)
@@ -371,24 +370,69 @@ int kc_report_chart(const struct kc_report *r, enum kc_chart c,
 }
 
 /* ------------------------------------------------------------------ */
-/* Trend: stacked shares of minors per scan                            */
+/* Trend: stacked shares per scan                                      */
 /* ------------------------------------------------------------------ */
 
-#define MAX_SERIES 15 /* the rest is "other" */
+#define MAX_SERIES 10     /* the rest is "other": legible over 52 scans */
+#define MAX_CANDIDATES 256 /* distinct keys considered for the series */
+#define DATE_GAP 8.0       /* pixels between two date labels */
+
+struct candidate {
+    char key[LABEL_MAX];
+    double peak; /* the largest share the key reaches in any scan */
+};
 
 struct trend_chart {
     const struct kc_trend *t;
+    enum kc_agg agg;
     char series[MAX_SERIES][LABEL_MAX];
     size_t n_series;
+    char title[128];
+    char y_label[128];
+    const char *other;
     char subtitle[256];
 };
 
-static bool series_has(const struct trend_chart *c, const char *key)
+/* The share of key in one scan's aggregation (0 when absent or outside
+ * the denominator). */
+static double series_share(const struct kc_report *r, enum kc_agg a,
+                           const char *key)
 {
-    for (size_t i = 0; i < c->n_series; i++)
-        if (strcmp(c->series[i], key) == 0)
-            return true;
-    return false;
+    size_t n;
+    const struct kc_agg_entry *v = kc_report_entries(r, a, &n);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].has_share && strcmp(v[i].key, key) == 0)
+            return v[i].share;
+    return 0;
+}
+
+static void note_candidate(struct candidate *c, size_t *n,
+                           const struct kc_agg_entry *e)
+{
+    size_t i;
+    if (!e->has_share || e->key_len >= LABEL_MAX ||
+        strlen(e->key) != e->key_len)
+        return;
+    for (i = 0; i < *n; i++)
+        if (strcmp(c[i].key, e->key) == 0)
+            break;
+    if (i == *n) {
+        if (*n == MAX_CANDIDATES)
+            return;
+        kc_strlcpy(c[i].key, e->key, LABEL_MAX);
+        c[i].peak = 0;
+        (*n)++;
+    }
+    if (e->share > c[i].peak)
+        c[i].peak = e->share;
+}
+
+static int cmp_peak(const void *pa, const void *pb)
+{
+    const struct candidate *a = pa, *b = pb;
+    if (a->peak != b->peak)
+        return a->peak > b->peak ? -1 : 1;
+    return kc_version_cmp(a->key, b->key);
 }
 
 static int cmp_series(const void *a, const void *b)
@@ -396,98 +440,173 @@ static int cmp_series(const void *a, const void *b)
     return kc_version_cmp(a, b);
 }
 
-static void add_series(struct trend_chart *c, double cut)
+/* The MAX_SERIES keys with the largest peak share, stacked in version
+ * (minor) or name order; the rest of each scan is drawn as "other". */
+static int pick_series(struct trend_chart *c)
 {
+    struct candidate *cand = calloc(MAX_CANDIDATES, sizeof(*cand));
+    size_t n = 0;
+    if (cand == NULL)
+        return -ENOMEM;
     for (size_t s = 0; s < kc_trend_len(c->t); s++) {
-        size_t n;
+        size_t ne;
         const struct kc_agg_entry *v =
-            kc_report_entries(kc_trend_at(c->t, s), KC_AGG_MINOR, &n);
-        for (size_t i = 0; i < n; i++)
-            if (*v[i].key && v[i].share >= cut &&
-                c->n_series < MAX_SERIES && !series_has(c, v[i].key) &&
-                strlen(v[i].key) < LABEL_MAX)
-                kc_strlcpy(c->series[c->n_series++], v[i].key, LABEL_MAX);
+            kc_report_entries(kc_trend_at(c->t, s), c->agg, &ne);
+        for (size_t i = 0; i < ne; i++)
+            note_candidate(cand, &n, &v[i]);
+    }
+    qsort(cand, n, sizeof(*cand), cmp_peak);
+    for (size_t i = 0; i < n && c->n_series < MAX_SERIES; i++)
+        kc_strlcpy(c->series[c->n_series++], cand[i].key, LABEL_MAX);
+    qsort(c->series, c->n_series, LABEL_MAX, cmp_series);
+    free(cand);
+    return 0;
+}
+
+/* EOL statuses keep their meaning's colour, a missing value (an import's
+ * postures) is neutral; other series take the palette. */
+static struct rgb series_color(const struct trend_chart *c, size_t k)
+{
+    if (strcmp(c->series[k], KC_KEY_NOT_RECORDED) == 0)
+        return (struct rgb){0.62, 0.66, 0.72};
+    if (c->agg == KC_AGG_EOL)
+        for (size_t e = 0; e < KC_EOL__COUNT; e++)
+            if (strcmp(c->series[k], kc_eol_str((enum kc_eol)e)) == 0)
+                return eol_colors[e];
+    return palette[k % KC_ARRAY_LEN(palette)];
+}
+
+static const struct rgb other_color = {0.85, 0.85, 0.85};
+
+static void draw_stack(cairo_t *cr, const struct trend_chart *c,
+                       const struct kc_report *r, double x, double w,
+                       double y0, double y1)
+{
+    double y = y1, rest = 1.0;
+    if (kc_report_denominator(r, c->agg) == 0)
+        return; /* nothing to share out: an empty column */
+    for (size_t k = 0; k <= c->n_series; k++) {
+        double share = k < c->n_series
+                           ? series_share(r, c->agg, c->series[k])
+                           : rest;
+        double h = (y1 - y0) * (share > 0 ? share : 0);
+        rest -= share;
+        set_rgb(cr, k < c->n_series ? series_color(c, k) : other_color);
+        cairo_rectangle(cr, x, y - h, w, h);
+        cairo_fill(cr);
+        y -= h;
     }
 }
 
-/* Series: minors that reach 2% of some scan (any minor when none does),
- * capped; the rest is drawn as "other". */
-static void pick_series(struct trend_chart *c)
+/* Every step-th scan gets its date, horizontally, so that no two labels
+ * overlap however many scans there are (52 weekly scans: every 5th). */
+static size_t date_step(cairo_t *cr, size_t n, double slot)
 {
-    add_series(c, 0.02);
-    if (c->n_series == 0)
-        add_series(c, 0.0);
-    qsort(c->series, c->n_series, LABEL_MAX, cmp_series);
-}
-
-static double series_share(const struct kc_report *r, const char *key)
-{
-    size_t n;
-    const struct kc_agg_entry *v = kc_report_entries(r, KC_AGG_MINOR, &n);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i].key, key) == 0)
-            return v[i].share;
-    return 0;
+    cairo_text_extents_t ext;
+    size_t step;
+    cairo_text_extents(cr, "0000-00-00", &ext);
+    if (slot <= 0)
+        return 1;
+    step = (size_t)ceil((ext.x_advance + DATE_GAP) / slot);
+    return step > 0 && step < n ? step : (n ? n : 1);
 }
 
 static void draw_trend(cairo_t *cr, const void *ctx)
 {
     const struct trend_chart *c = ctx;
-    size_t n = kc_trend_len(c->t);
+    size_t n = kc_trend_len(c->t), step;
     double x0 = 80, y0 = 70, x1 = CHART_W - 150, y1 = CHART_H - 90;
     double slot = n ? (x1 - x0) / (double)n : 0;
     struct legend lg[MAX_SERIES + 1];
 
-    draw_titles(cr, "Kubernetes minor versions over time (share of hosts)",
-                c->subtitle);
-    draw_y_axis(cr, x0, y0, x1, y1, 1.0, true, "share of Kubernetes hosts");
+    draw_titles(cr, c->title, c->subtitle);
+    draw_y_axis(cr, x0, y0, x1, y1, 1.0, true, c->y_label);
+    cairo_set_font_size(cr, 10);
+    step = date_step(cr, n, slot);
     for (size_t s = 0; s < n; s++) {
         const struct kc_report *r = kc_trend_at(c->t, s);
-        double y = y1, x = x0 + slot * s, rest = 1.0;
-        char date[16];
-        for (size_t k = 0; k <= c->n_series; k++) {
-            double share = k < c->n_series ? series_share(r, c->series[k])
-                                           : rest;
-            double h = (y1 - y0) * (share > 0 ? share : 0);
-            rest -= share;
-            set_rgb(cr, k < c->n_series
-                            ? palette[k % KC_ARRAY_LEN(palette)]
-                            : (struct rgb){0.85, 0.85, 0.85});
-            cairo_rectangle(cr, x + slot * 0.15, y - h, slot * 0.7, h);
-            cairo_fill(cr);
-            y -= h;
+        double x = x0 + slot * s;
+        draw_stack(cr, c, r, x + slot * 0.15, slot * 0.7, y0, y1);
+        if (s % step == 0) {
+            cairo_set_font_size(cr, 10);
+            draw_x_label(cr, x + slot / 2, y1, kc_report_date(r), false);
         }
-        kc_strlcpy(date, kc_report_date(r), sizeof(date));
-        cairo_set_font_size(cr, 10);
-        draw_x_label(cr, x + slot / 2, y1, date, n > 8);
     }
     for (size_t k = 0; k < c->n_series; k++) {
         lg[k].name = c->series[c->n_series - 1 - k];
-        lg[k].color = palette[(c->n_series - 1 - k) % KC_ARRAY_LEN(palette)];
+        lg[k].color = series_color(c, c->n_series - 1 - k);
     }
-    lg[c->n_series].name = "other / no version";
-    lg[c->n_series].color = (struct rgb){0.85, 0.85, 0.85};
+    lg[c->n_series].name = c->other;
+    lg[c->n_series].color = other_color;
     cairo_set_font_size(cr, 11);
     cairo_set_source_rgb(cr, 0, 0, 0);
     text_at(cr, (x0 + x1) / 2, CHART_H - 12, "scan date", 0.5);
     draw_legend(cr, lg, c->n_series + 1, x1 + 20, y0 + 10);
 }
 
-int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
-                   struct kc_buf *out, struct kc_error *err)
+/* Titles and the denominator named on the y axis. */
+static int describe_trend(struct trend_chart *c)
+{
+    const struct kc_report *first = kc_trend_at(c->t, 0);
+    const char *unit = first ? kc_report_meta(first)->unit : "endpoint";
+    switch (c->agg) {
+    case KC_AGG_MINOR:
+        kc_strlcpy(c->title, "Kubernetes minor versions over time",
+                   sizeof(c->title));
+        kc_snprintf(c->y_label, sizeof(c->y_label),
+                    "share of %ss that showed a version", unit);
+        c->other = "other minors";
+        return 0;
+    case KC_AGG_EOL:
+        kc_strlcpy(c->title, "Upstream end of life over time",
+                   sizeof(c->title));
+        kc_snprintf(c->y_label, sizeof(c->y_label),
+                    "share of %ss showing a 1.x version", unit);
+        c->other = "other";
+        return 0;
+    case KC_AGG_POSTURE:
+        kc_strlcpy(c->title, "Anonymous-access posture over time",
+                   sizeof(c->title));
+        kc_snprintf(c->y_label, sizeof(c->y_label),
+                    "share of Kubernetes %ss", unit);
+        c->other = "other postures";
+        return 0;
+    case KC_AGG_GIT_VERSION:
+    case KC_AGG_VENDOR:
+    case KC_AGG_PORT:
+    case KC_AGG_COUNTRY:
+    case KC_AGG_ASN:
+    case KC_AGG_POSTURE_VENDOR:
+    case KC_AGG_MINOR_VENDOR:
+    case KC_AGG__COUNT:
+        break;
+    }
+    return -EINVAL;
+}
+
+int kc_trend_chart(const struct kc_trend *t, enum kc_agg a,
+                   enum kc_image_format fmt, struct kc_buf *out,
+                   struct kc_error *err)
 {
     struct trend_chart *c = calloc(1, sizeof(*c));
+    size_t n = kc_trend_len(t);
     int rc;
     if (c == NULL)
         return kc_error_set(err, -ENOMEM, "out of memory");
     c->t = t;
-    pick_series(c);
-    kc_snprintf(c->subtitle, sizeof(c->subtitle), "%zu scans, %s to %s",
-                kc_trend_len(t),
-                kc_trend_len(t) ? kc_report_date(kc_trend_at(t, 0)) : "-",
-                kc_trend_len(t)
-                    ? kc_report_date(kc_trend_at(t, kc_trend_len(t) - 1))
-                    : "-");
+    c->agg = a;
+    if (describe_trend(c) < 0) {
+        free(c);
+        return kc_error_set(err, -EINVAL, "no trend chart of %s",
+                            kc_agg_str(a));
+    }
+    if (pick_series(c) < 0) {
+        free(c);
+        return kc_error_set(err, -ENOMEM, "out of memory");
+    }
+    kc_snprintf(c->subtitle, sizeof(c->subtitle), "%zu scans, %s to %s", n,
+                n ? kc_report_date(kc_trend_at(t, 0)) : "-",
+                n ? kc_report_date(kc_trend_at(t, n - 1)) : "-");
     rc = render(draw_trend, c, fmt, out, err);
     free(c);
     return rc;

@@ -1,4 +1,5 @@
-/* html.c - one self-contained HTML page: headline, charts, tables. */
+/* html.c - self-contained HTML pages: the census over time, one scan's
+ * headline, charts and tables. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -91,89 +92,163 @@ static void html_table(FILE *f, const struct kc_report *r, enum kc_agg a)
     fputs("</table>\n", f);
 }
 
-static void headline(FILE *f, const struct kc_report *r)
+/* The scan's figures; level 1 on a one-scan page, 2 below a trend. */
+static void headline(FILE *f, const struct kc_report *r, int level)
 {
     const struct kc_report_meta *m = kc_report_meta(r);
     uint64_t past = kc_report_eol_count(r, KC_EOL_PAST);
-    uint64_t versioned =
-        kc_report_total(r) - kc_report_eol_count(r, KC_EOL_NO_VERSION);
+    uint64_t v1 = kc_report_denominator(r, KC_AGG_EOL);
+    uint64_t total = kc_report_total(r);
+    uint64_t unversioned = total - kc_report_versioned(r);
 
-    fprintf(f, "<h1>Kubernetes census: scan %" PRId64 " (", m->scan_id);
+    fprintf(f, "<h%d>Kubernetes census: scan %" PRId64 " (", level,
+            m->scan_id);
     kc_html_write_text(f, m->label ? m->label : "no label");
-    fprintf(f, "), %s</h1>\n<ul>\n", kc_report_date(r));
+    fprintf(f, "), %s</h%d>\n<ul>\n", kc_report_date(r), level);
     fprintf(f, "<li>Kubernetes %ss: <b>%" PRIu64 "</b> (of %" PRIu64
                " results stored)</li>\n",
-            m->unit, kc_report_total(r), m->results);
+            m->unit, total, m->results);
+    fprintf(f, "<li>Showed a version: <b>%" PRIu64 "</b>, the denominator "
+               "of every version share; no version: <b>%" PRIu64 "</b> "
+               "(%.1f%% of Kubernetes %ss)</li>\n",
+            kc_report_versioned(r), unversioned,
+            total ? 100.0 * unversioned / total : 0.0, m->unit);
     fprintf(f, "<li>Past upstream end of life: <b>%" PRIu64 "</b> of %" PRIu64
                " showing a 1.x version (<b>%.1f%%</b>); newer than the "
-               "release table: %" PRIu64 "; no version: %" PRIu64 "</li>\n",
-            past, versioned, versioned ? 100.0 * past / versioned : 0.0,
-            kc_report_eol_count(r, KC_EOL_NEWER),
-            kc_report_eol_count(r, KC_EOL_NO_VERSION));
+               "release table: %" PRIu64 "</li>\n",
+            past, v1, v1 ? 100.0 * past / v1 : 0.0,
+            kc_report_eol_count(r, KC_EOL_NEWER));
     fputs("<li>Upstream end of life only: GKE, EKS and OpenShift support "
           "minors on their own calendars.</li>\n</ul>\n",
           f);
 }
 
-static void trend_table(FILE *f, const struct kc_trend *t)
+/* A share in percent, or an empty cell when there is no denominator. */
+static void pct_cell(FILE *f, uint64_t part, uint64_t whole)
 {
-    fputs("<h2>Trend</h2>\n<table><tr><th>date</th><th>scan</th><th>label"
-          "</th><th>kubernetes</th><th>past EOL</th></tr>\n",
+    if (whole > 0)
+        fprintf(f, "<td class=n>%.1f%%</td>", 100.0 * part / whole);
+    else
+        fputs("<td class=n></td>", f);
+}
+
+static void trend_table(FILE *f, const struct kc_trend *t, bool links)
+{
+    fputs("<h2>Scans</h2>\n<table><tr><th>date</th><th>scan</th><th>label"
+          "</th><th>kubernetes</th><th>showed a version</th><th>no version"
+          "</th><th>past EOL (of 1.x)</th></tr>\n",
           f);
     for (size_t s = 0; s < kc_trend_len(t); s++) {
         const struct kc_report *r = kc_trend_at(t, s);
-        uint64_t v = kc_report_total(r) -
-                     kc_report_eol_count(r, KC_EOL_NO_VERSION);
-        fprintf(f, "<tr><td>%s</td><td class=n>%" PRId64 "</td><td>",
-                kc_report_date(r), kc_report_meta(r)->scan_id);
-        kc_html_write_text(f, kc_report_meta(r)->label);
-        fprintf(f, "</td><td class=n>%" PRIu64 "</td><td class=n>%.1f%%"
-                   "</td></tr>\n",
-                kc_report_total(r),
-                v ? 100.0 * kc_report_eol_count(r, KC_EOL_PAST) / v : 0.0);
+        const struct kc_report_meta *m = kc_report_meta(r);
+        uint64_t total = kc_report_total(r);
+        fprintf(f, "<tr><td>%s</td><td class=n>", kc_report_date(r));
+        if (links) { /* "scan-<digits>": nothing to escape in the href */
+            char dir[64];
+            kc_site_scan_dir(r, dir, sizeof(dir));
+            fprintf(f, "<a href=\"%s/index.html\">%" PRId64 "</a>", dir,
+                    m->scan_id);
+        } else
+            fprintf(f, "%" PRId64, m->scan_id);
+        fputs("</td><td>", f);
+        kc_html_write_text(f, m->label);
+        fprintf(f, "</td><td class=n>%" PRIu64 "</td><td class=n>%" PRIu64
+                   "</td><td class=n>%" PRIu64 "</td>",
+                total, kc_report_versioned(r),
+                total - kc_report_versioned(r));
+        pct_cell(f, kc_report_eol_count(r, KC_EOL_PAST),
+                 kc_report_denominator(r, KC_AGG_EOL));
+        fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
 }
 
-static int trend_chart(FILE *f, const struct kc_trend *t,
+static int trend_chart(FILE *f, const struct kc_trend *t, enum kc_agg a,
                        struct kc_error *err)
 {
+    static const char *const alt[KC_AGG__COUNT] = {
+        [KC_AGG_MINOR] = "Kubernetes minor versions over time, share of "
+                         "endpoints that showed a version",
+        [KC_AGG_EOL] = "Upstream end of life over time",
+        [KC_AGG_POSTURE] = "Anonymous-access posture over time",
+    };
     struct kc_buf b;
     int rc;
     kc_buf_init(&b, CHART_LIMIT);
-    rc = kc_trend_chart(t, KC_IMAGE_SVG, &b, err);
+    rc = kc_trend_chart(t, a, KC_IMAGE_SVG, &b, err);
     if (rc == 0)
-        write_img(f, &b, "Kubernetes minor versions over time");
+        write_img(f, &b, alt[a] ? alt[a] : kc_agg_str(a));
     kc_buf_free(&b);
     return rc;
 }
 
-int kc_report_write_html(FILE *f, const struct kc_report *r,
-                         const struct kc_trend *trend, struct kc_error *err)
+void kc_html_begin(FILE *f, const char *title)
 {
-    int rc = 0;
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src"
           " 'none'; img-src data:; style-src 'unsafe-inline'\">\n<title>",
           f);
-    fprintf(f, "kcensus report, %s", kc_report_date(r));
+    kc_html_write_text(f, title);
     fputs("</title>\n<style>body{font-family:sans-serif;margin:2em}"
           "table{border-collapse:collapse;margin-bottom:1.5em}"
           "td,th{border:1px solid #ccc;padding:2px 8px}td.n{text-align:right}"
           "td.past_eol{color:#b00}td.supported{color:#070}"
           "img{max-width:100%;height:auto}</style></head><body>\n",
           f);
-    headline(f, r);
-    for (size_t c = 0; c < KC_CHART__COUNT && rc == 0; c++)
-        rc = chart(f, r, (enum kc_chart)c, err);
-    if (rc == 0 && trend != NULL && kc_trend_len(trend) >= 2) {
-        rc = trend_chart(f, trend, err);
-        trend_table(f, trend);
-    }
-    for (size_t a = 0; a < KC_AGG__COUNT && rc == 0; a++)
-        html_table(f, r, (enum kc_agg)a);
+}
+
+int kc_html_end(FILE *f, int rc, struct kc_error *err)
+{
     fputs("</body></html>\n", f);
     if (rc == 0 && ferror(f))
         rc = kc_error_set(err, -EIO, "write error");
     return rc;
+}
+
+int kc_html_trend(FILE *f, const struct kc_trend *t, bool links,
+                  struct kc_error *err)
+{
+    static const enum kc_agg charts[] = KC_TREND_CHARTS;
+    size_t n = kc_trend_len(t);
+    int rc = 0;
+    fprintf(f, "<h1>Kubernetes census, %s to %s</h1>\n<p>%zu scans. Version "
+               "shares are taken over the endpoints that showed a version, "
+               "the end-of-life share over those showing a 1.x version, "
+               "postures over every Kubernetes endpoint.</p>\n",
+            n ? kc_report_date(kc_trend_at(t, 0)) : "-",
+            n ? kc_report_date(kc_trend_at(t, n - 1)) : "-", n);
+    for (size_t c = 0; c < KC_ARRAY_LEN(charts) && rc == 0; c++)
+        rc = trend_chart(f, t, charts[c], err);
+    if (rc == 0)
+        trend_table(f, t, links);
+    return rc;
+}
+
+int kc_html_scan(FILE *f, const struct kc_report *r, int level,
+                 struct kc_error *err)
+{
+    int rc = 0;
+    headline(f, r, level);
+    for (size_t c = 0; c < KC_CHART__COUNT && rc == 0; c++)
+        rc = chart(f, r, (enum kc_chart)c, err);
+    for (size_t a = 0; a < KC_AGG__COUNT && rc == 0; a++)
+        html_table(f, r, (enum kc_agg)a);
+    return rc;
+}
+
+int kc_report_write_html(FILE *f, const struct kc_report *r,
+                         const struct kc_trend *trend, struct kc_error *err)
+{
+    char title[64];
+    bool series = trend != NULL && kc_trend_len(trend) >= 2;
+    int rc = 0;
+    kc_snprintf(title, sizeof(title), "kcensus report, %s",
+                kc_report_date(r));
+    kc_html_begin(f, title);
+    /* More than one scan: the census over time first, then the detail. */
+    if (series)
+        rc = kc_html_trend(f, trend, false, err);
+    if (rc == 0)
+        rc = kc_html_scan(f, r, series ? 2 : 1, err);
+    return kc_html_end(f, rc, err);
 }

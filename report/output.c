@@ -157,21 +157,26 @@ static void write_headline(FILE *f, const struct kc_report *r)
     const struct kc_report_meta *m = kc_report_meta(r);
     char label[CELL_MAX];
     uint64_t past = kc_report_eol_count(r, KC_EOL_PAST);
-    uint64_t versioned =
-        kc_report_total(r) - kc_report_eol_count(r, KC_EOL_NO_VERSION);
+    uint64_t v1 = kc_report_denominator(r, KC_AGG_EOL);
+    uint64_t total = kc_report_total(r);
+    uint64_t unversioned = total - kc_report_versioned(r);
 
     cell(m->label, label);
     fprintf(f, "scan %" PRId64 " (%s) started %s, counting by %s\n",
             m->scan_id, label, kc_report_date(r), m->unit);
     fprintf(f, "Kubernetes %ss: %" PRIu64 " (of %" PRIu64 " results)\n",
-            m->unit, kc_report_total(r), m->results);
+            m->unit, total, m->results);
+    fprintf(f,
+            "showed a version: %" PRIu64 " (the denominator of version "
+            "shares); no version: %" PRIu64 " (%.1f%% of Kubernetes %ss)\n",
+            kc_report_versioned(r), unversioned,
+            total ? 100.0 * unversioned / total : 0.0, m->unit);
     fprintf(f,
             "past upstream end of life: %" PRIu64 " of %" PRIu64
             " showing a 1.x version (%.1f%%); newer than the release "
-            "table: %" PRIu64 "; no version: %" PRIu64 "\n",
-            past, versioned, versioned ? 100.0 * past / versioned : 0.0,
-            kc_report_eol_count(r, KC_EOL_NEWER),
-            kc_report_eol_count(r, KC_EOL_NO_VERSION));
+            "table: %" PRIu64 "\n",
+            past, v1, v1 ? 100.0 * past / v1 : 0.0,
+            kc_report_eol_count(r, KC_EOL_NEWER));
 }
 
 int kc_report_write_table(FILE *f, const struct kc_report *r,
@@ -187,6 +192,45 @@ int kc_report_write_table(FILE *f, const struct kc_report *r,
 /* CSV                                                                 */
 /* ------------------------------------------------------------------ */
 
+/* Aggregations whose rows carry a version's upstream status. */
+static bool has_eol_column(enum kc_agg a)
+{
+    return a == KC_AGG_MINOR || a == KC_AGG_GIT_VERSION ||
+           a == KC_AGG_MINOR_VENDOR;
+}
+
+/* Aggregations keyed by "1.26", which get integer major and minor
+ * columns beside it (the key reads as a float in spreadsheets). */
+static bool has_minor_columns(enum kc_agg a)
+{
+    return a == KC_AGG_MINOR || a == KC_AGG_MINOR_VENDOR;
+}
+
+/* The integers of a "1.26" key; empty cells on the no_version row. */
+static void csv_major_minor(FILE *f, const struct kc_agg_entry *e)
+{
+    unsigned major, minor;
+    char tail;
+    if (!e->no_version &&
+        sscanf(e->key, "%u.%u%c", &major, &minor, &tail) == 2)
+        fprintf(f, "%u,%u,", major, minor);
+    else
+        fputs(",,", f);
+}
+
+static void csv_header(FILE *f, enum kc_agg a)
+{
+    const char *k1, *k2;
+    bool asn = a == KC_AGG_ASN;
+    key_names(a, &k1, &k2);
+    if (has_minor_columns(a))
+        k1 = "version"; /* "major" and "minor" are the integers */
+    fprintf(f, "%s,%s%s%shosts,share%s%s\r\n", k1, (k2 && !asn) ? k2 : "",
+            (k2 && !asn) ? "," : "",
+            has_minor_columns(a) ? "major,minor," : "",
+            asn ? ",as_org" : "", has_eol_column(a) ? ",upstream_eol" : "");
+}
+
 int kc_report_write_csv(FILE *f, const struct kc_report *r, enum kc_agg a)
 {
     size_t n;
@@ -196,8 +240,7 @@ int kc_report_write_csv(FILE *f, const struct kc_report *r, enum kc_agg a)
 
     key_names(a, &k1, &k2);
     /* The key column(s), then hosts and share; as_org trails for asn. */
-    fprintf(f, "%s,%s%shosts,share%s\r\n", k1, (k2 && !asn) ? k2 : "",
-            (k2 && !asn) ? "," : "", asn ? ",as_org" : "");
+    csv_header(f, a);
     for (size_t i = 0; i < n; i++) {
         kc_csv_write_field_n(f, v[i].key, v[i].key_len);
         fputc(',', f);
@@ -205,6 +248,8 @@ int kc_report_write_csv(FILE *f, const struct kc_report *r, enum kc_agg a)
             kc_csv_write_field_n(f, v[i].key2, v[i].key2_len);
             fputc(',', f);
         }
+        if (has_minor_columns(a))
+            csv_major_minor(f, &v[i]);
         fprintf(f, "%" PRIu64 ",", v[i].hosts);
         if (v[i].has_share)
             fprintf(f, "%.6f", v[i].share);
@@ -212,6 +257,8 @@ int kc_report_write_csv(FILE *f, const struct kc_report *r, enum kc_agg a)
             fputc(',', f);
             kc_csv_write_field_n(f, v[i].key2, v[i].key2_len);
         }
+        if (has_eol_column(a))
+            fprintf(f, ",%s", kc_eol_str(v[i].eol));
         fputs("\r\n", f);
     }
     return ferror(f) ? -EIO : 0;
@@ -267,36 +314,48 @@ static void json_agg(FILE *f, const struct kc_report *r, enum kc_agg a)
             fprintf(f, ",\"share\":%.6f", v[i].share);
         else
             fputs(",\"share\":null", f);
-        if (a == KC_AGG_MINOR || a == KC_AGG_MINOR_VENDOR)
+        if (has_eol_column(a))
             fprintf(f, ",\"upstream_eol\":\"%s\"", kc_eol_str(v[i].eol));
         fputc('}', f);
     }
     fputc(']', f);
 }
 
-static void json_report(FILE *f, const struct kc_report *r,
-                        const enum kc_agg *aggs, size_t n)
+/* The scan's identity and counts, as members of a JSON object. */
+static void json_scan_fields(FILE *f, const struct kc_report *r)
 {
     const struct kc_report_meta *m = kc_report_meta(r);
-    uint64_t versioned =
-        kc_report_total(r) - kc_report_eol_count(r, KC_EOL_NO_VERSION);
+    uint64_t total = kc_report_total(r);
+    uint64_t unversioned = total - kc_report_versioned(r);
 
-    fprintf(f, "{\"scan_id\":%" PRId64 ",\"label\":", m->scan_id);
+    fprintf(f, "\"scan_id\":%" PRId64 ",\"label\":", m->scan_id);
     json_str(f, m->label);
     fputs(",\"started_at\":", f);
     json_str(f, m->started_at);
     fprintf(f,
             ",\"date\":\"%s\",\"unit\":\"%s\",\"results\":%" PRIu64
-            ",\"kubernetes\":%" PRIu64 ",\"versioned\":%" PRIu64,
-            kc_report_date(r), m->unit, m->results, kc_report_total(r),
-            versioned);
+            ",\"kubernetes\":%" PRIu64 ",\"versioned\":%" PRIu64
+            ",\"unversioned\":%" PRIu64 ",\"unversioned_share\":%.6f"
+            ",\"versioned_1x\":%" PRIu64,
+            kc_report_date(r), m->unit, m->results, total,
+            kc_report_versioned(r), unversioned,
+            total ? (double)unversioned / (double)total : 0.0,
+            kc_report_denominator(r, KC_AGG_EOL));
+}
+
+static void json_report(FILE *f, const struct kc_report *r,
+                        const enum kc_agg *aggs, size_t n)
+{
+    uint64_t v1 = kc_report_denominator(r, KC_AGG_EOL);
+
+    fputc('{', f);
+    json_scan_fields(f, r);
     for (size_t e = 0; e < KC_EOL__COUNT; e++)
         fprintf(f, ",\"%s\":%" PRIu64, kc_eol_str((enum kc_eol)e),
                 kc_report_eol_count(r, (enum kc_eol)e));
     fprintf(f, ",\"past_eol_share\":%.6f,\"aggregations\":{",
-            versioned ? (double)kc_report_eol_count(r, KC_EOL_PAST) /
-                            (double)versioned
-                      : 0.0);
+            v1 ? (double)kc_report_eol_count(r, KC_EOL_PAST) / (double)v1
+               : 0.0);
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "%s\"%s\":", i ? "," : "", kc_agg_str(aggs[i]));
         json_agg(f, r, aggs[i]);
@@ -312,6 +371,27 @@ int kc_report_write_json(FILE *f, const struct kc_report *r,
     return ferror(f) ? -EIO : 0;
 }
 
+int kc_report_write_metadata(FILE *f, const struct kc_report *r,
+                             const struct kc_releases *rel)
+{
+    fprintf(f, "{\"kcensus_version\":\"%s\",", KC_VERSION_STRING);
+    json_scan_fields(f, r);
+    fputs(",\"denominators\":{", f);
+    for (size_t a = 0; a < KC_AGG__COUNT; a++)
+        fprintf(f, "%s\"%s.csv\":{\"of\":\"%s\",\"units\":%" PRIu64 "}",
+                a ? "," : "", kc_agg_str((enum kc_agg)a),
+                kc_agg_denominator_str((enum kc_agg)a),
+                kc_report_denominator(r, (enum kc_agg)a));
+    fputs("},\"missing_keys\":{\"" KC_KEY_NO_VERSION "\":\"showed no "
+          "version\",\"" KC_KEY_NOT_RECORDED "\":\"not recorded (imports)"
+          " or not derivable\",\"" KC_KEY_UNKNOWN "\":\"no address data\"}"
+          ",\"release_table\":",
+          f);
+    kc_releases_write_json(f, rel);
+    fputs("}\n", f);
+    return ferror(f) ? -EIO : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Trend                                                               */
 /* ------------------------------------------------------------------ */
@@ -319,27 +399,51 @@ int kc_report_write_json(FILE *f, const struct kc_report *r,
 static const enum kc_agg trend_aggs[] = {KC_AGG_MINOR, KC_AGG_EOL,
                                          KC_AGG_POSTURE};
 
+/* One line of the long trend CSV; share < 0 leaves the cell empty. */
+static void trend_line(FILE *f, const struct kc_report *r,
+                       const char *series, const char *key, size_t klen,
+                       uint64_t hosts, double share)
+{
+    const struct kc_report_meta *m = kc_report_meta(r);
+    fprintf(f, "%s,%" PRId64 ",", kc_report_date(r), m->scan_id);
+    kc_csv_write_field(f, m->label);
+    fprintf(f, ",%s,", series);
+    kc_csv_write_field_n(f, key, klen);
+    fprintf(f, ",%" PRIu64 ",", hosts);
+    if (share >= 0)
+        fprintf(f, "%.6f", share);
+    fputs("\r\n", f);
+}
+
+/* The version_shown series: units that showed a version and those that
+ * did not, as shares of every Kubernetes unit (the figure kept beside
+ * the version shares). */
+static void trend_version_shown(FILE *f, const struct kc_report *r)
+{
+    uint64_t total = kc_report_total(r), v = kc_report_versioned(r);
+    uint32_t ppm = total ? (uint32_t)((v * 1000000u + total / 2) / total) : 0;
+    trend_line(f, r, "version_shown", "versioned", 9, v,
+               total ? ppm / 1e6 : -1);
+    trend_line(f, r, "version_shown", KC_KEY_NO_VERSION,
+               strlen(KC_KEY_NO_VERSION), total - v,
+               total ? (1000000u - ppm) / 1e6 : -1);
+}
+
 int kc_trend_write_csv(FILE *f, const struct kc_trend *t)
 {
     fputs("date,scan_id,label,series,key,hosts,share\r\n", f);
     for (size_t s = 0; s < kc_trend_len(t); s++) {
         const struct kc_report *r = kc_trend_at(t, s);
-        const struct kc_report_meta *m = kc_report_meta(r);
         for (size_t a = 0; a < KC_ARRAY_LEN(trend_aggs); a++) {
             size_t n;
             const struct kc_agg_entry *v =
                 kc_report_entries(r, trend_aggs[a], &n);
-            for (size_t i = 0; i < n; i++) {
-                fprintf(f, "%s,%" PRId64 ",", kc_report_date(r), m->scan_id);
-                kc_csv_write_field(f, m->label);
-                fprintf(f, ",%s,", kc_agg_str(trend_aggs[a]));
-                kc_csv_write_field_n(f, v[i].key, v[i].key_len);
-                fprintf(f, ",%" PRIu64 ",", v[i].hosts);
-                if (v[i].has_share)
-                    fprintf(f, "%.6f", v[i].share);
-                fputs("\r\n", f);
-            }
+            for (size_t i = 0; i < n; i++)
+                trend_line(f, r, kc_agg_str(trend_aggs[a]), v[i].key,
+                           v[i].key_len, v[i].hosts,
+                           v[i].has_share ? v[i].share : -1);
         }
+        trend_version_shown(f, r);
     }
     return ferror(f) ? -EIO : 0;
 }
@@ -374,7 +478,7 @@ int kc_trend_write_table(FILE *f, const struct kc_trend *t)
             for (size_t j = 0; j < n; j++)
                 if (v[j].hosts > v[i].hosts)
                     larger++;
-            if (larger < 5 && *v[i].key) {
+            if (larger < 5 && v[i].has_share) {
                 fprintf(f, "%s%s %.1f%%", shown ? ", " : "", v[i].key,
                         v[i].share * 100.0);
                 shown++;

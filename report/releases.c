@@ -1,5 +1,6 @@
 /* releases.c - the upstream release table and the end-of-life rules. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,4 +307,32 @@ int kc_version_cmp(const char *a, const char *b)
         b += bn;
     }
     return (*a != '\0') - (*b != '\0');
+}
+
+/* The smallest minor above `after` (INT_MIN: the first), or NULL. */
+static const struct release *next_minor(const struct kc_releases *rel,
+                                        int after)
+{
+    const struct release *best = NULL;
+    for (size_t i = 0; i < rel->n; i++)
+        if (rel->v[i].minor > after &&
+            (best == NULL || rel->v[i].minor < best->minor))
+            best = &rel->v[i];
+    return best;
+}
+
+void kc_releases_write_json(FILE *f, const struct kc_releases *rel)
+{
+    const struct release *r = next_minor(rel, INT_MIN);
+    fputc('[', f);
+    for (bool first = true; r != NULL;
+         first = false, r = next_minor(rel, r->minor)) {
+        fprintf(f, "%s{\"minor\":\"1.%d\",\"end_of_life\":", first ? "" : ",",
+                r->minor);
+        if (r->has_eol)
+            fprintf(f, "\"%s\"}", r->eol);
+        else
+            fputs("null}", f);
+    }
+    fputc(']', f);
 }

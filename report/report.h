@@ -54,6 +54,10 @@ size_t kc_releases_count(const struct kc_releases *rel);
 void kc_releases_row(const struct kc_releases *rel, size_t i, int *minor,
                      const char **eol);
 
+/* The table as a JSON array, oldest minor first:
+ * [{"minor":"1.26","end_of_life":"2024-02-28"},...] (null: no date). */
+void kc_releases_write_json(FILE *f, const struct kc_releases *rel);
+
 /* Upstream end-of-life status of one endpoint's version on a date. */
 enum kc_eol {
     KC_EOL_PAST = 0,  /* date after end_of_life, or no published date */
@@ -143,20 +147,31 @@ int kc_report_merge(struct kc_report *dst, const struct kc_report *src);
 int kc_report_finish(struct kc_report *r);
 void kc_report_free(struct kc_report *r);
 
+/* The names missing values take as keys (SQL NULL, no address data, a
+ * server that showed no version), so that no key of any output is empty. */
+#define KC_KEY_NO_VERSION "no_version"     /* minor, git_version, EOL */
+#define KC_KEY_NOT_RECORDED "not_recorded" /* vendor, posture (imports) */
+#define KC_KEY_UNKNOWN "unknown"           /* port, country, asn */
+
 /* One line of an aggregation. key and key2 are key_len / key2_len bytes
  * that may hold NUL bytes (a gitVersion BLOB), each followed by a NUL
- * terminator: writers use the lengths. key2 is set for the crossed ones (vendor) and
- * for asn (the AS organisation); keys are "" for NULL. share is hosts over
- * the scan's Kubernetes units, except for upstream_eol where it is over the
- * units that showed a 1.x version (and has_share is false on the
- * no_version row). eol is meaningful for minor, minor_vendor and
- * upstream_eol entries. */
+ * terminator: writers use the lengths. key2 is set for the crossed ones
+ * (vendor) and for asn (the AS organisation, "" when unknown); a missing
+ * key is named (KC_KEY_*), never empty. share is hosts over
+ * kc_report_denominator() of the aggregation, rounded to millionths by
+ * largest remainder so that an aggregation's shares add up to exactly 1;
+ * has_share is false on rows outside the denominator (no_version: the
+ * units that showed no version, or for upstream_eol no 1.x version).
+ * eol is meaningful for minor, git_version, minor_vendor and upstream_eol
+ * entries. */
 struct kc_agg_entry {
     const char *key;
     const char *key2;
     uint64_t hosts;
     bool has_share;
-    double share;
+    bool no_version; /* units that showed no version (outside the share) */
+    double share;    /* share_ppm / 1e6 */
+    uint32_t share_ppm;
     enum kc_eol eol;
     size_t key_len, key2_len;
 };
@@ -165,6 +180,16 @@ const char *kc_report_date(const struct kc_report *r);
 const struct kc_report_meta *kc_report_meta(const struct kc_report *r);
 /* Kubernetes units counted (sum of weights). */
 uint64_t kc_report_total(const struct kc_report *r);
+/* Kubernetes units whose gitVersion parsed (any major: v0.x and v2.x
+ * count): the denominator of every version share. */
+uint64_t kc_report_versioned(const struct kc_report *r);
+/* The denominator of an aggregation's shares: kc_report_versioned() for
+ * minor, git_version and minor_vendor; the units that showed a 1.x
+ * version for upstream_eol; every Kubernetes unit for the others. */
+uint64_t kc_report_denominator(const struct kc_report *r, enum kc_agg a);
+/* Its name: "versioned", "versioned_1x" or "kubernetes" (the JSON fields
+ * that hold those counts). */
+const char *kc_agg_denominator_str(enum kc_agg a);
 /* Units per end-of-life status. */
 uint64_t kc_report_eol_count(const struct kc_report *r, enum kc_eol e);
 /* The entries of one aggregation, sorted (after finish). */
@@ -194,6 +219,12 @@ int kc_report_write_csv(FILE *f, const struct kc_report *r, enum kc_agg a);
 /* One JSON object with the metadata and every listed aggregation. */
 int kc_report_write_json(FILE *f, const struct kc_report *r,
                          const enum kc_agg *aggs, size_t n);
+/* metadata.json of an -o DIR or a site page: the scan (id, label, start,
+ * date), the counting unit, the Kubernetes, versioned and unversioned
+ * counts, each CSV's denominator, the kcensus version and the release
+ * table the EOL statuses came from. */
+int kc_report_write_metadata(FILE *f, const struct kc_report *r,
+                             const struct kc_releases *rel);
 
 /* ------------------------------------------------------------------ */
 /* Trend: reports of several scans, oldest first                       */
@@ -258,9 +289,17 @@ enum kc_image_format { KC_IMAGE_SVG = 0, KC_IMAGE_PNG };
 int kc_report_chart(const struct kc_report *r, enum kc_chart c,
                     enum kc_image_format fmt, struct kc_buf *out,
                     struct kc_error *err);
-/* The stacked chart of minor-version shares per scan date. */
-int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
-                   struct kc_buf *out, struct kc_error *err);
+/* Aggregations that have a chart over time (kc_trend_chart). */
+#define KC_TREND_CHARTS {KC_AGG_MINOR, KC_AGG_EOL, KC_AGG_POSTURE}
+
+/* Stacked shares per scan date of one aggregation: minor (over the units
+ * that showed a version), upstream_eol (over those showing 1.x) or posture
+ * (over every Kubernetes unit); the ten keys with the largest peak share,
+ * the rest as "other"; dates spaced so that their labels never overlap.
+ * -EINVAL for another aggregation. */
+int kc_trend_chart(const struct kc_trend *t, enum kc_agg a,
+                   enum kc_image_format fmt, struct kc_buf *out,
+                   struct kc_error *err);
 
 /* Releases the font caches cairo's text fills process-wide (cairo's
  * static data, then fontconfig's: FcFini), so a leak checker sees none at
@@ -268,12 +307,48 @@ int kc_trend_chart(const struct kc_trend *t, enum kc_image_format fmt,
  * cairo object may be alive, and no thread may be drawing. */
 void kc_report_graphics_release(void);
 
-/* One self-contained page: headline figures, charts as
+/* One self-contained page: charts as
  * <img src="data:image/svg+xml;base64,..."> (no network, no glyph-id
- * clashes between SVGs), every table; trend may be NULL (its chart and
- * table are added when it has 2+ scans). */
+ * clashes between SVGs). With a trend of 2+ scans it opens with the
+ * census over time (kc_html_trend), then r's detail (kc_html_scan);
+ * trend may be NULL. */
 int kc_report_write_html(FILE *f, const struct kc_report *r,
                          const struct kc_trend *trend, struct kc_error *err);
+
+/* The pieces of the pages, for the site writer (site.c). The head with
+ * its CSP (images from data: only, nothing fetched) and an escaped
+ * title; the end, returning rc or -EIO on a write error. */
+void kc_html_begin(FILE *f, const char *title);
+int kc_html_end(FILE *f, int rc, struct kc_error *err);
+/* The census over time: the stacked minor, EOL and posture charts, then
+ * the table of scans (with links to scan-<id>/index.html when links). */
+int kc_html_trend(FILE *f, const struct kc_trend *t, bool links,
+                  struct kc_error *err);
+/* One scan: headline figures (an <h1> or <h2> as level), charts and
+ * every aggregation's table. */
+int kc_html_scan(FILE *f, const struct kc_report *r, int level,
+                 struct kc_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Static site over a series of scans (kcensus report --site DIR)      */
+/* ------------------------------------------------------------------ */
+
+/* DIR/index.html           the census over time and the list of scans
+ * DIR/trend.csv            kc_trend_write_csv()
+ * DIR/scan-<id>/index.html one scan: figures, charts, tables, downloads
+ * DIR/scan-<id>/<agg>.csv  kc_report_write_csv() of every aggregation
+ * DIR/scan-<id>/metadata.json
+ * A scan's page depends on that scan and the release table only, so a
+ * new scan changes the index and adds its own directory. */
+
+/* "scan-<id>": the directory of a scan's page, relative to DIR. */
+void kc_site_scan_dir(const struct kc_report *r, char *out, size_t size);
+/* scan-<id>/index.html. */
+int kc_site_write_scan(FILE *f, const struct kc_report *r,
+                       struct kc_error *err);
+/* index.html over every scan of t. */
+int kc_site_write_index(FILE *f, const struct kc_trend *t,
+                        struct kc_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Escaping (exposed for tests and for cli/)                           */

@@ -226,8 +226,18 @@ def check_markup(kcensus, db, problems, notes, workdir):
     for f in svgs:
         with open(os.path.join(outdir, f), "rb") as fh:
             check_svg(f, fh.read(), problems)
-    print("checked the page, %d embedded and %d standalone SVGs" % (
-        images, len(svgs)))
+    # Every page of the static site (--site DIR): the index and each scan's.
+    site = os.path.join(workdir, "site")
+    report(kcensus, db, ["--site", site])
+    pages = sorted(os.path.join(root, f) for root, _, files in os.walk(site)
+                   for f in files if f.endswith(".html"))
+    if len(pages) < 2:
+        problems.append("--site wrote %d pages" % len(pages))
+    for page in pages:
+        with open(page, "rb") as f:
+            images += validate_html(f.read(), problems, [])
+    print("checked the page, %d site pages, %d embedded and %d standalone "
+          "SVGs" % (len(pages), images, len(svgs)))
 
 
 def validate_html(data, problems, notes):

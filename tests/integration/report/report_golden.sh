@@ -36,7 +36,7 @@ same "$golden/diff-1-2.csv" "$t/diff.csv"
 "$kcensus" report $db --trend --format csv > "$t/trend.csv"
 same "$golden/trend.csv" "$t/trend.csv"
 # Default scan: the latest finished one.
-"$kcensus" report $db --format csv --by minor | grep -q '^1.28,1,0.125000' ||
+"$kcensus" report $db --format csv --by minor | grep -q '^1.28,1,28,1,0.142857,' ||
     fail "default scan is not the latest"
 
 # Hostile strings through every format.
@@ -53,6 +53,14 @@ python3 "$here/check_outputs.py" "$t/s1" || fail "hostile strings (csv)"
 grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$t/h/page.html" ||
     fail "HTML table does not show the escaped version"
 [ -s "$t/h/trend.svg" ] || fail "trend chart missing"
+# The static site: the same checks on every page and CSV, links resolve.
+"$kcensus" report $db --site "$t/site"
+[ -s "$t/site/index.html" ] && [ -s "$t/site/scan-1/index.html" ] &&
+    [ -s "$t/site/scan-2/minor.csv" ] || fail "site layout"
+python3 "$here/check_outputs.py" "$t/site" || fail "hostile strings (site)"
+# The page opens with the census over time when there are 2+ scans.
+grep -q '<h1>Kubernetes census, 2024-02-05 to 2024-06-01</h1>' "$t/h/page.html" ||
+    fail "the page does not open with the trend"
 
 # Usage and runtime errors: exit 2 and 1, a message, no crash.
 set +e

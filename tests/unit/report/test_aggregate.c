@@ -40,11 +40,11 @@ static void test_fixture_aggregations(void **state)
     static const struct want minor[] = {
         {"0.6", NULL, 10}, {"1.9", NULL, 5},   {"1.10", NULL, 5},
         {"1.25", NULL, 15}, {"1.26", NULL, 30}, {"1.27", NULL, 20},
-        {"1.38", NULL, 5}, {"", NULL, 10},
+        {"1.38", NULL, 5}, {"no_version", NULL, 10},
     };
     static const struct want vendor[] = {
         {"gke", NULL, 30},   {"eks", NULL, 20},   {"k3s", NULL, 15},
-        {"upstream", NULL, 15}, {"other", NULL, 10}, {"", NULL, 10},
+        {"upstream", NULL, 15}, {"other", NULL, 10}, {"not_recorded", NULL, 10},
     };
     static const struct want eol[] = {
         {"past_eol", NULL, 25},
@@ -58,10 +58,10 @@ static void test_fixture_aggregations(void **state)
     static const struct want asn[] = {
         {"15169", "GOOGLE", 30},   {"16509", "AMAZON-02", 20},
         {"16276", "OVH SAS", 10}, {"4134", "CHINANET", 10},
-        {"", "", 30},
+        {"unknown", "", 30},
     };
     static const struct want pv[] = {
-        {"disabled", "upstream", 5}, {"disabled", "", 10},
+        {"disabled", "upstream", 5}, {"disabled", "not_recorded", 10},
         {"legacy", "other", 10},    {"limited", "k3s", 15},
         {"open", "upstream", 10},   {"rbac_denied", "gke", 30},
         {"rbac_denied", "eks", 20},
@@ -272,6 +272,137 @@ static void test_golden_censys(void **state)
     kc_releases_free(rel);
 }
 
+/* Millionths add up to exactly 1 over each aggregation's denominator
+ * (largest remainder), on counts whose plain rounding gives 0.999999 or
+ * 1.000001: seven sevenths, three thirds. */
+static void test_shares_add_up_exactly(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report_row rows[10];
+    struct kc_report *r;
+    static const char *const gv[] = {"v1.20.1", "v1.21.1", "v1.22.1",
+                                     "v1.23.1", "v1.24.1", "v1.25.1",
+                                     "v1.26.1"};
+    static const char *const cc[] = {"US", "DE", "FR"};
+    (void)state;
+    for (size_t i = 0; i < 7; i++)
+        rows[i] = (struct kc_report_row){gv[i], 1, (int)(20 + i), "upstream",
+                                         "open", 443, cc[i % 3], 0, NULL, 1};
+    for (size_t i = 7; i < 10; i++) /* unversioned: outside version shares */
+        rows[i] = (struct kc_report_row){NULL, -1, -1, NULL, "disabled", 443,
+                                         cc[i % 3], 0, NULL, 1};
+    r = fixture_report_rows(rel, 3, "sevenths", "2024-02-05", rows, 10);
+    assert_int_equal(kc_report_versioned(r), 7);
+    assert_int_equal(kc_report_denominator(r, KC_AGG_MINOR), 7);
+    assert_int_equal(kc_report_denominator(r, KC_AGG_POSTURE), 10);
+    for (size_t a = 0; a < KC_AGG__COUNT; a++) {
+        size_t n;
+        const struct kc_agg_entry *v =
+            kc_report_entries(r, (enum kc_agg)a, &n);
+        uint64_t ppm = 0, hosts = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!v[i].has_share)
+                continue;
+            ppm += v[i].share_ppm;
+            hosts += v[i].hosts;
+            /* each share is within a millionth of the exact one */
+            double exact = (double)v[i].hosts /
+                           (double)kc_report_denominator(r, (enum kc_agg)a);
+            assert_true(v[i].share > exact - 1e-6 && v[i].share < exact + 1e-6);
+        }
+        if (ppm != 1000000 ||
+            hosts != kc_report_denominator(r, (enum kc_agg)a))
+            fail_msg("%s: %llu millionths over %llu units",
+                     kc_agg_str((enum kc_agg)a), (unsigned long long)ppm,
+                     (unsigned long long)hosts);
+    }
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
+/* A published census (version buckets only: no posture, vendor, address)
+ * and a scan with the same version counts plus endpoints that answered
+ * 401 to /version give the same version shares; the scan's unversioned
+ * endpoints are a figure of their own. */
+static void test_import_and_scan_comparable(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    static const struct kc_report_row imported[] = {
+        {"v1.26.5", 1, 26, NULL, NULL, 0, NULL, 0, NULL, 292},
+        {"v1.27.3", 1, 27, NULL, NULL, 0, NULL, 0, NULL, 249},
+        {"v1.25.9", 1, 25, NULL, NULL, 0, NULL, 0, NULL, 158},
+        {"v0.21.0", 0, 21, NULL, NULL, 0, NULL, 0, NULL, 1},
+    };
+    static const struct kc_report_row scanned[] = {
+        {"v1.26.5", 1, 26, "upstream", "open", 443, "US", 1, "A", 200},
+        {"v1.26.5", 1, 26, "upstream", "limited", 6443, "DE", 2, "B", 92},
+        {"v1.27.3", 1, 27, "eks", "rbac_denied", 443, "US", 1, "A", 249},
+        {"v1.25.9", 1, 25, "k3s", "open", 6443, NULL, 0, NULL, 158},
+        {"v0.21.0", 0, 21, "other", "legacy", 443, NULL, 0, NULL, 1},
+        {NULL, -1, -1, NULL, "disabled", 443, "US", 1, "A", 406},
+    };
+    struct kc_report *a = fixture_report_rows(rel, 1, "import", "2024-02-05",
+                                              imported, 4);
+    struct kc_report *b = fixture_report_rows(rel, 2, "scan", "2024-02-05",
+                                              scanned, 6);
+    static const enum kc_agg version_aggs[] = {KC_AGG_MINOR,
+                                               KC_AGG_GIT_VERSION, KC_AGG_EOL};
+    (void)state;
+    assert_int_equal(kc_report_versioned(a), kc_report_versioned(b));
+    assert_int_equal(kc_report_total(b) - kc_report_versioned(b), 406);
+    for (size_t k = 0; k < KC_ARRAY_LEN(version_aggs); k++) {
+        size_t na, nb, j = 0;
+        const struct kc_agg_entry *va =
+            kc_report_entries(a, version_aggs[k], &na);
+        const struct kc_agg_entry *vb =
+            kc_report_entries(b, version_aggs[k], &nb);
+        for (size_t i = 0; i < na; i++) {
+            if (!va[i].has_share)
+                continue;
+            while (j < nb && !vb[j].has_share)
+                j++;
+            assert_true(j < nb);
+            assert_string_equal(va[i].key, vb[j].key);
+            assert_int_equal(va[i].has_share, vb[j].has_share);
+            assert_int_equal(va[i].share_ppm, vb[j].share_ppm);
+            j++;
+        }
+    }
+    kc_report_free(a);
+    kc_report_free(b);
+    kc_releases_free(rel);
+}
+
+/* No aggregation has an empty key: missing values carry their names. */
+static void test_no_empty_keys(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report_row row = {NULL, -1, -1, NULL, NULL, 0, NULL, 0, NULL, 4};
+    struct kc_report *r = fixture_report_rows(rel, 4, NULL, "2024-02-05",
+                                              &row, 1);
+    static const char *const want[KC_AGG__COUNT] = {
+        [KC_AGG_MINOR] = "no_version",  [KC_AGG_GIT_VERSION] = "no_version",
+        [KC_AGG_VENDOR] = "not_recorded", [KC_AGG_POSTURE] = "not_recorded",
+        [KC_AGG_PORT] = "unknown",      [KC_AGG_COUNTRY] = "unknown",
+        [KC_AGG_ASN] = "unknown",       [KC_AGG_EOL] = "no_version",
+        [KC_AGG_POSTURE_VENDOR] = "not_recorded",
+        [KC_AGG_MINOR_VENDOR] = "no_version",
+    };
+    (void)state;
+    for (size_t a = 0; a < KC_AGG__COUNT; a++) {
+        size_t n;
+        const struct kc_agg_entry *v =
+            kc_report_entries(r, (enum kc_agg)a, &n);
+        assert_int_equal(n, 1);
+        assert_string_equal(v[0].key, want[a]);
+        assert_int_equal(v[0].key_len, strlen(want[a]));
+        if (a == KC_AGG_POSTURE_VENDOR || a == KC_AGG_MINOR_VENDOR)
+            assert_string_equal(v[0].key2, "not_recorded");
+    }
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +413,9 @@ int main(void)
         cmocka_unit_test(test_merge_halves),
         cmocka_unit_test(test_bad_start),
         cmocka_unit_test(test_golden_censys),
+        cmocka_unit_test(test_shares_add_up_exactly),
+        cmocka_unit_test(test_import_and_scan_comparable),
+        cmocka_unit_test(test_no_empty_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

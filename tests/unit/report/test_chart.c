@@ -106,12 +106,21 @@ static void test_trend_chart(void **state)
                                                     i)),
             0);
     kc_buf_init(&b, 32u << 20);
-    assert_int_equal(kc_trend_chart(t, KC_IMAGE_SVG, &b, &err), 0);
-    kc_buf_append(&b, "", 1);
-    assert_svg(&b);
-    kc_buf_reset(&b);
-    assert_int_equal(kc_trend_chart(t, KC_IMAGE_PNG, &b, &err), 0);
-    assert_png(&b);
+    static const enum kc_agg charts[] = KC_TREND_CHARTS;
+    for (size_t c = 0; c < KC_ARRAY_LEN(charts); c++) {
+        kc_buf_reset(&b);
+        assert_int_equal(kc_trend_chart(t, charts[c], KC_IMAGE_SVG, &b, &err),
+                         0);
+        kc_buf_append(&b, "", 1);
+        assert_svg(&b);
+        kc_buf_reset(&b);
+        assert_int_equal(kc_trend_chart(t, charts[c], KC_IMAGE_PNG, &b, &err),
+                         0);
+        assert_png(&b);
+    }
+    /* Only shares that stack to one have a chart over time. */
+    assert_int_equal(
+        kc_trend_chart(t, KC_AGG_VENDOR, KC_IMAGE_SVG, &b, &err), -EINVAL);
     kc_buf_free(&b);
     kc_trend_free(t);
     kc_releases_free(rel);

@@ -41,15 +41,19 @@ static void test_csv_exact(void **state)
     mem_open(&m);
     assert_int_equal(kc_report_write_csv(m.f, r, KC_AGG_MINOR), 0);
     mem_close(&m);
-    assert_string_equal(m.buf, "minor,hosts,share\r\n"
-                               "0.6,10,0.100000\r\n"
-                               "1.9,5,0.050000\r\n"
-                               "1.10,5,0.050000\r\n"
-                               "1.25,15,0.150000\r\n"
-                               "1.26,30,0.300000\r\n"
-                               "1.27,20,0.200000\r\n"
-                               "1.38,5,0.050000\r\n"
-                               ",10,0.100000\r\n");
+    /* Over the 90 that showed a version; largest remainder gives the
+     * three millionths left after the floors to 1.25 (0.66), 1.9 and
+     * 1.10 (0.55 each, earlier than 1.38). */
+    assert_string_equal(m.buf, "version,major,minor,hosts,share,upstream_eol"
+                               "\r\n"
+                               "0.6,0,6,10,0.111111,no_version\r\n"
+                               "1.9,1,9,5,0.055556,past_eol\r\n"
+                               "1.10,1,10,5,0.055556,past_eol\r\n"
+                               "1.25,1,25,15,0.166667,past_eol\r\n"
+                               "1.26,1,26,30,0.333333,supported\r\n"
+                               "1.27,1,27,20,0.222222,supported\r\n"
+                               "1.38,1,38,5,0.055555,newer_than_table\r\n"
+                               "no_version,,,10,,no_version\r\n");
     free(m.buf);
     mem_open(&m);
     assert_int_equal(kc_report_write_csv(m.f, r, KC_AGG_EOL), 0);
@@ -63,8 +67,11 @@ static void test_csv_exact(void **state)
     mem_open(&m);
     assert_int_equal(kc_report_write_csv(m.f, r, KC_AGG_MINOR_VENDOR), 0);
     mem_close(&m);
-    assert_non_null(strstr(m.buf, "minor,vendor,hosts,share\r\n"));
-    assert_non_null(strstr(m.buf, "1.26,gke,30,0.300000\r\n"));
+    assert_non_null(strstr(m.buf, "version,vendor,major,minor,hosts,share,"
+                                  "upstream_eol\r\n"));
+    assert_non_null(strstr(m.buf, "1.26,gke,1,26,30,0.333333,supported\r\n"));
+    assert_non_null(
+        strstr(m.buf, "no_version,not_recorded,,,10,,no_version\r\n"));
     free(m.buf);
     mem_open(&m);
     assert_int_equal(kc_report_write_csv(m.f, r, KC_AGG_ASN), 0);
@@ -130,10 +137,13 @@ static void test_table_layout(void **state)
     mem_close(&m);
     assert_non_null(strstr(m.buf, "past upstream end of life: 25 of 80 "
                                   "showing a 1.x version (31.2%)"));
-    assert_non_null(strstr(m.buf, "\n1.26              30   30.00%  "
+    assert_non_null(strstr(m.buf, "showed a version: 90 (the denominator of "
+                                  "version shares); no version: 10 (10.0% "
+                                  "of Kubernetes endpoints)"));
+    assert_non_null(strstr(m.buf, "\n1.26                  30   33.33%  "
                                   "supported         "
                                   "##############################\n"));
-    assert_non_null(strstr(m.buf, "\n(none)            10   10.00%  "
+    assert_non_null(strstr(m.buf, "\nno_version            10           "
                                   "no_version        ##########\n"));
     free(m.buf);
     kc_report_free(r);
@@ -224,8 +234,8 @@ static const struct {
     size_t want_len;
     bool raw_nul_allowed;
 } nul_cases[] = {
-    {NUL_CSV, BYTES("v1.29.3\0\x1b[2Jevil,2,0.400000\r\n"), true},
-    {NUL_CSV, BYTES("\r\nv1.29.3,3,0.600000\r\n"), true},
+    {NUL_CSV, BYTES("v1.29.3\0\x1b[2Jevil,2,0.400000,supported\r\n"), true},
+    {NUL_CSV, BYTES("\r\nv1.29.3,3,0.600000,supported\r\n"), true},
     {NUL_JSON, BYTES("\"v1.29.3\\u0000\\u001b[2Jevil\""), false},
     {NUL_TABLE, BYTES("v1.29.3\\x00\\x1b[2Jevil"), false},
     {NUL_HTML, BYTES("v1.29.3\\x00\\x1b[2Jevil"), false},
@@ -333,10 +343,17 @@ static void test_trend_csv(void **state)
                         "2023-01-01,1,,minor,1.25,3,1.000000\r\n"
                         "2023-01-01,1,,upstream_eol,supported,3,1.000000\r\n"
                         "2023-01-01,1,,posture,open,3,1.000000\r\n"
+                        "2023-01-01,1,,version_shown,versioned,3,1.000000\r\n"
+                        "2023-01-01,1,,version_shown,no_version,0,0.000000"
+                        "\r\n"
                         "2024-03-01,2,'=later,minor,1.26,1,1.000000\r\n"
                         "2024-03-01,2,'=later,upstream_eol,past_eol,1,"
                         "1.000000\r\n"
-                        "2024-03-01,2,'=later,posture,limited,1,1.000000\r\n");
+                        "2024-03-01,2,'=later,posture,limited,1,1.000000\r\n"
+                        "2024-03-01,2,'=later,version_shown,versioned,1,"
+                        "1.000000\r\n"
+                        "2024-03-01,2,'=later,version_shown,no_version,0,"
+                        "0.000000\r\n");
     free(m.buf);
     kc_trend_free(t);
     kc_releases_free(rel);
@@ -399,6 +416,46 @@ static void test_diff_formats(void **state)
     free(m.buf);
 }
 
+/* metadata.json says which scan, date and unit the files hold, each
+ * file's denominator, the kcensus version and the release table. */
+static void test_metadata(void **state)
+{
+    struct kc_releases *rel = fixture_releases();
+    struct kc_report *r = fixture_report(rel);
+    json_error_t jerr;
+    struct mem m;
+    (void)state;
+    mem_open(&m);
+    assert_int_equal(kc_report_write_metadata(m.f, r, rel), 0);
+    mem_close(&m);
+    json_t *doc = json_loads(m.buf, 0, &jerr);
+    assert_non_null(doc);
+    assert_int_equal(json_integer_value(json_object_get(doc, "scan_id")), 7);
+    assert_string_equal(json_string_value(json_object_get(doc, "date")),
+                        "2024-02-05");
+    assert_string_equal(json_string_value(json_object_get(doc, "unit")),
+                        "endpoint");
+    assert_string_equal(
+        json_string_value(json_object_get(doc, "kcensus_version")),
+        KC_VERSION_STRING);
+    assert_int_equal(json_integer_value(json_object_get(doc, "versioned")),
+                     90);
+    json_t *d = json_object_get(json_object_get(doc, "denominators"),
+                                "minor.csv");
+    assert_string_equal(json_string_value(json_object_get(d, "of")),
+                        "versioned");
+    assert_int_equal(json_integer_value(json_object_get(d, "units")), 90);
+    json_t *rt = json_object_get(doc, "release_table");
+    assert_true(json_array_size(rt) > 30);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(rt, 0), "minor")),
+        "1.0");
+    json_decref(doc);
+    free(m.buf);
+    kc_report_free(r);
+    kc_releases_free(rel);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_nul_json_round_trip),
         cmocka_unit_test(test_trend_csv),
         cmocka_unit_test(test_diff_formats),
+        cmocka_unit_test(test_metadata),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
