@@ -34,8 +34,13 @@ grep -q 'past upstream end of life: 565750 of 1626356 showing a 1.x version (34.
 # Versions sorted as versions in the CSV: 1.9 before 1.10.
 awk -F, 'NR > 1 && $1 != "no_version" { print $1 }' "$t/minor.csv" > "$t/order"
 sort -t. -k1,1n -k2,2n "$t/order" | cmp -s - "$t/order" || fail "minor order"
-# Importing the same date again is a second scan; the trend has both.
-"$kcensus" import -q -d "$t/c.db" --date 2024-02-05 \
+# Importing the same census again is refused; with --force it is a second
+# scan, and the trend has both.
+if "$kcensus" import -q -d "$t/c.db" --date 2024-02-05 \
+    --buckets "$src/tests/data/censys-2024-02-05-gitversions.csv" 2>/dev/null; then
+    fail "second import of the same census accepted without --force"
+fi
+"$kcensus" import -q -d "$t/c.db" --date 2024-02-05 --force \
     --buckets "$src/tests/data/censys-2024-02-05-gitversions.csv"
 [ "$("$kcensus" report -d "$t/c.db" --trend --format csv | grep -c ',upstream_eol,past_eol,565750,')" = 2 ] ||
     fail "trend of two imports"
