@@ -294,45 +294,79 @@ int kc_store_scan_finish(struct kc_store *s, int64_t scan_id,
     return rc;
 }
 
-/* Per outcome: the stored rows plus the targets counted but not stored
- * (scan_unstored); completed is their sum. A merged scan keeps the sums
- * of its sources (merge_sources), an import its hosts. */
-static const char recount_sql[] =
-    "WITH k AS (SELECT c.code AS outcome,"
-    "  (SELECT count(*) FROM result_rows r WHERE r.scan_id = ?1"
-    "   AND r.outcome = c.code)"
-    "  + coalesce((SELECT u.n FROM scan_unstored u WHERE u.scan_id = ?1"
-    "   AND u.outcome = c.code), 0) AS n"
-    " FROM codes c WHERE c.kind = 'outcome')"
-    " UPDATE scans SET"
-    " stored = (SELECT count(*) FROM result_rows WHERE scan_id = ?1),"
-    " kubernetes = (SELECT count(*) FROM result_rows WHERE scan_id = ?1"
-    "  AND is_kubernetes = 1),"
-    " completed = (SELECT sum(n) FROM k),"
-    " count_ok = (SELECT n FROM k WHERE outcome = 0),"
-    " count_refused = (SELECT n FROM k WHERE outcome = 1),"
-    " count_timeout = (SELECT n FROM k WHERE outcome = 2),"
-    " count_tls_error = (SELECT n FROM k WHERE outcome = 3),"
-    " count_protocol_error = (SELECT n FROM k WHERE outcome = 4),"
-    " count_too_large = (SELECT n FROM k WHERE outcome = 5),"
-    " count_closed = (SELECT n FROM k WHERE outcome = 6),"
-    " count_blocked = (SELECT n FROM k WHERE outcome = 7),"
-    " count_dns_error = (SELECT n FROM k WHERE outcome = 8),"
-    " count_unreachable = (SELECT n FROM k WHERE outcome = 9)"
-    " WHERE id = ?1 AND probes IS NOT 'import' AND NOT EXISTS"
-    " (SELECT 1 FROM merge_sources m WHERE m.scan_id = ?1)";
+/* A merged scan keeps the sums of its sources (merge_sources), an import
+ * its buckets and hosts: 1 for those, 0 for a scan of kcensus's own. */
+static int keeps_counters(struct kc_store *s, int64_t scan_id, bool *keep,
+                          struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = kc_store_prepare(s,
+                              "SELECT probes IS 'import' OR EXISTS (SELECT 1"
+                              " FROM merge_sources m WHERE m.scan_id = ?1)"
+                              " FROM scans WHERE id = ?1",
+                              &st, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, scan_id);
+    int step = sqlite3_step(st);
+    *keep = step == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = kc_store_fail(s, err, step, "reading the scan");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The stored rows per outcome, and how many are Kubernetes: one pass. */
+static int count_rows(struct kc_store *s, int64_t scan_id,
+                      struct kc_scan_counters *c, struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = kc_store_prepare(s,
+                              "SELECT outcome, count(*), sum(is_kubernetes = 1)"
+                              " FROM result_rows WHERE scan_id = ?1"
+                              " GROUP BY outcome",
+                              &st, err);
+    int step;
+    if (rc != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, scan_id);
+    c->stored = c->kubernetes = 0;
+    memset(c->by_outcome, 0, sizeof(c->by_outcome));
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int o = sqlite3_column_int(st, 0);
+        uint64_t n = (uint64_t)sqlite3_column_int64(st, 1);
+        if (o >= 0 && o < KC_OUTCOME__COUNT)
+            c->by_outcome[o] += n;
+        c->stored += n;
+        c->kubernetes += (uint64_t)sqlite3_column_int64(st, 2);
+    }
+    if (step != SQLITE_DONE)
+        rc = kc_store_fail(s, err, step, "counting the scan's results");
+    sqlite3_finalize(st);
+    return rc;
+}
 
 int kc_store_scan_recount(struct kc_store *s, int64_t scan_id,
                           struct kc_error *err)
 {
-    sqlite3_stmt *st;
-    int rc;
-    _Static_assert(KC_OUTCOME__COUNT == 10, "recount_sql names 10 outcomes");
+    struct kc_scan_counters c;
+    uint64_t unstored[KC_OUTCOME__COUNT];
+    bool keep = false;
     kc_store_lock(s);
-    rc = kc_store_prepare(s, recount_sql, &st, err);
-    if (rc == 0) {
-        sqlite3_bind_int64(st, 1, scan_id);
-        rc = step_done(s, st, "recounting the scan", err);
+    int rc = keeps_counters(s, scan_id, &keep, err);
+    if (rc == 0 && !keep)
+        rc = kc_store_load_counters(s, scan_id, &c, err);
+    if (rc == 0 && !keep)
+        rc = kc_store_load_unstored(s, scan_id, unstored, err);
+    if (rc == 0 && !keep)
+        rc = count_rows(s, scan_id, &c, err);
+    if (rc == 0 && !keep) {
+        c.completed = 0;
+        for (int i = 0; i < KC_OUTCOME__COUNT; i++) {
+            c.by_outcome[i] += unstored[i];
+            c.completed += c.by_outcome[i];
+        }
+        rc = kc_store_save_progress(s, scan_id, NULL, &c, err);
     }
     kc_store_unlock(s);
     return rc;
