@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define KC_VERSION_STRING "0.1.0"
 
@@ -29,6 +30,10 @@
 #endif
 
 #define KC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A macro's value as a string literal: KC_STR(1000) is "1000". */
+#define KC_STR(x) KC_STR_(x)
+#define KC_STR_(x) #x
 
 /* ------------------------------------------------------------------ */
 /* Vocabulary                                                          */
@@ -231,6 +236,37 @@ static inline bool kc_bytes_present(const struct kc_bytes *b)
 size_t kc_strlcpy(char *dst, const char *src, size_t size);
 size_t kc_snprintf(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------ */
+/* Digests and encodings (one implementation each)                     */
+/* ------------------------------------------------------------------ */
+
+/* Size of a SHA-256 in lowercase hex with its NUL. */
+#define KC_SHA256_HEX 65
+
+/* SHA-256 of n bytes as lowercase hex; "" if libcrypto fails. */
+void kc_sha256_hex(const void *data, size_t n, char out[KC_SHA256_HEX]);
+/* The same over pieces: _new (NULL on -ENOMEM), _update any number of
+ * times, then _finish_hex, which writes the digest ("" if libcrypto
+ * failed) and frees the state. */
+struct kc_sha256;
+struct kc_sha256 *kc_sha256_new(void);
+void kc_sha256_update(struct kc_sha256 *h, const void *p, size_t n);
+void kc_sha256_finish_hex(struct kc_sha256 *h, char out[KC_SHA256_HEX]);
+
+/* Characters of the base64 form of n bytes (without the NUL). */
+#define KC_BASE64_LEN(n) (((n) + 2) / 3 * 4)
+/* Standard base64 with '=' padding into out, NUL-terminated; returns the
+ * characters written, or 0 (out untouched) if cap < KC_BASE64_LEN(n) + 1. */
+size_t kc_base64_encode(const void *in, size_t n, char *out, size_t cap);
+/* base64 (standard or URL alphabet, whitespace skipped, '=' ends). Returns
+ * bytes written, -EINVAL on a foreign byte, -ENOBUFS if out is too small. */
+ssize_t kc_base64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
+
+/* Length (1..4) of the valid UTF-8 sequence at p (n > 0 bytes left) and
+ * its code point in *cp; 0 (cp untouched) for an invalid one: overlongs,
+ * surrogates, code points above U+10FFFF, a truncated sequence. */
+size_t kc_utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* ------------------------------------------------------------------ */
 /* Parsing helpers (bool: true on success, outputs untouched on failure) */
