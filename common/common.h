@@ -254,6 +254,15 @@ struct kc_sha256 *kc_sha256_new(void);
 void kc_sha256_update(struct kc_sha256 *h, const void *p, size_t n);
 void kc_sha256_finish_hex(struct kc_sha256 *h, char out[KC_SHA256_HEX]);
 
+/* FNV-1a (64-bit) of n bytes, continuing from h (KC_FNV1A_BASIS to
+ * start): stable, so it may be stored. */
+#define KC_FNV1A_BASIS 14695981039346656037ULL
+uint64_t kc_fnv1a(uint64_t h, const void *p, size_t n);
+/* A fast hash of n bytes (p may be NULL when n is 0) for in-memory tables;
+ * seed folds in what the bytes do not say (a family, a presence flag).
+ * Not stable across versions: never store it. */
+uint64_t kc_hash_bytes(uint64_t seed, const void *p, size_t n);
+
 /* Characters of the base64 form of n bytes (without the NUL). */
 #define KC_BASE64_LEN(n) (((n) + 2) / 3 * 4)
 /* Standard base64 with '=' padding into out, NUL-terminated; returns the
@@ -349,7 +358,7 @@ struct kc_probe_result {
 /* The leaf certificate the server presented. */
 struct kc_cert_info {
     bool present;
-    char sha256[65]; /* lowercase hex of the DER */
+    char sha256[KC_SHA256_HEX]; /* lowercase hex of the DER */
     struct kc_bytes subject;   /* one-line RFC 2253 form, bounded */
     struct kc_bytes subject_cn;
     struct kc_bytes issuer;
@@ -421,7 +430,7 @@ struct kc_result {
     char vendor_suffix[64];    /* what follows the semver for "other" */
     struct kc_version_info version;
     int cluster_info_readable; /* -1 not probed/unknown, 0, 1 */
-    char cluster_ca_sha256[65];/* CA fingerprint from cluster-info */
+    char cluster_ca_sha256[KC_SHA256_HEX];/* CA fingerprint from cluster-info */
     int jws_keys;              /* jws-kubeconfig-* keys, -1 unknown */
     int namespaces_count;      /* from a readable namespace list, -1 */
     const char *classifier_version; /* static string, NULL if unclassified */

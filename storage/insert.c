@@ -13,7 +13,7 @@
 #define CERT_CACHE 256
 
 struct cert_slot {
-    char sha256[65];
+    char sha256[KC_SHA256_HEX];
     int64_t id;
 };
 
@@ -294,37 +294,31 @@ static void b_other(struct bind_cache *c, int i)
         c->state[i] = BOUND_UNKNOWN;
 }
 
-/* FNV-1a over (content type, body), presence and lengths included. */
+/* bodies.hash: FNV-1a over (content type, body), each as its length + 1
+ * (0 when absent) in 8 little-endian bytes, then its bytes. Stored, and
+ * compared across databases by merge: it must not change. */
 static uint64_t body_hash(const struct kc_bytes *ct, const struct kc_bytes *b)
 {
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = KC_FNV1A_BASIS;
     const struct kc_bytes *parts[2] = {ct, b};
     for (int k = 0; k < 2; k++) {
         uint64_t len = parts[k]->data ? parts[k]->len + 1 : 0;
+        uint8_t le[8];
         for (int i = 0; i < 8; i++)
-            h = (h ^ ((len >> (8 * i)) & 0xff)) * 1099511628211ull;
-        for (size_t i = 0; parts[k]->data && i < parts[k]->len; i++)
-            h = (h ^ (unsigned char)parts[k]->data[i]) * 1099511628211ull;
+            le[i] = (uint8_t)(len >> (8 * i));
+        h = kc_fnv1a(h, le, sizeof(le));
+        if (parts[k]->data)
+            h = kc_fnv1a(h, parts[k]->data, parts[k]->len);
     }
     return h;
 }
 
-/* Cache slot hash of (content type, body): 8 bytes per step, memory only
- * (the stored bodies.hash stays FNV-1a, computed on a cache miss). */
+/* Cache slot hash of one nullable field, chained through h: memory only
+ * (the stored bodies.hash is body_hash, computed on a cache miss). */
 static uint64_t mix_bytes(uint64_t h, const struct kc_bytes *b)
 {
-    const unsigned char *p = (const unsigned char *)b->data;
-    size_t n = b->data ? b->len : 0;
-    h = (h ^ (b->data ? n + 1 : 0)) * 0x9e3779b97f4a7c15ull;
-    for (; n >= 8; n -= 8, p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 29;
-    }
-    for (; n > 0; n--, p++)
-        h = (h ^ *p) * 0x100000001b3ull;
-    return h ^ (h >> 32);
+    return kc_hash_bytes(h ^ (b->data != NULL), b->data,
+                         b->data ? b->len : 0);
 }
 
 static bool slot_matches(const struct body_slot *sl, uint64_t h,
@@ -482,12 +476,8 @@ static int cert_id(struct kc_insert *ins, const struct kc_cert_info *c,
 
 static uint32_t text_hash(const char *v, size_t *len)
 {
-    uint32_t h = 2166136261u;
-    size_t n = 0;
-    for (; v[n]; n++)
-        h = (h ^ (unsigned char)v[n]) * 16777619u;
-    *len = n;
-    return h;
+    *len = strlen(v);
+    return (uint32_t)kc_hash_bytes(0, v, *len);
 }
 
 static int text_step(struct kc_insert *ins, sqlite3_stmt *st, const char *v,
