@@ -278,6 +278,28 @@ ssize_t kc_base64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
 size_t kc_utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* ------------------------------------------------------------------ */
+/* Report input                                                        */
+/* ------------------------------------------------------------------ */
+
+/* One group of counted units that share these values, as storage reads it
+ * and the report adds it up. Strings may be NULL (SQL NULL); major/minor
+ * -1 when NULL; port 0 and asn 0 when NULL. Copied by kc_report_add(). */
+struct kc_report_row {
+    const char *git_version;
+    int major, minor;
+    const char *vendor;
+    const char *posture;
+    int port;
+    const char *country;
+    uint32_t asn;
+    const char *as_org;
+    uint64_t weight;
+    /* Bytes of git_version, which may hold NUL bytes (stored as a BLOB);
+     * 0 means "up to its terminating NUL". */
+    size_t git_version_len;
+};
+
+/* ------------------------------------------------------------------ */
 /* Parsing helpers (bool: true on success, outputs untouched on failure) */
 /* ------------------------------------------------------------------ */
 

@@ -93,24 +93,6 @@ enum kc_agg {
 const char *kc_agg_str(enum kc_agg a);
 bool kc_agg_parse(const char *s, enum kc_agg *out);
 
-/* One input row: a group of counted units that share these values. Strings
- * may be NULL (SQL NULL); major/minor -1 when NULL; port 0 and asn 0 when
- * NULL. Copied by kc_report_add(). */
-struct kc_report_row {
-    const char *git_version;
-    int major, minor;
-    const char *vendor;
-    const char *posture;
-    int port;
-    const char *country;
-    uint32_t asn;
-    const char *as_org;
-    uint64_t weight;
-    /* Bytes of git_version, which may hold NUL bytes (stored as a BLOB);
-     * 0 means "up to its terminating NUL". */
-    size_t git_version_len;
-};
-
 /* What the report says about its scan (strings copied). */
 struct kc_report_meta {
     int64_t scan_id;
@@ -174,7 +156,6 @@ enum kc_report_format {
     KC_FORMAT_JSON,
     KC_FORMAT__COUNT
 };
-const char *kc_report_format_str(enum kc_report_format f);
 bool kc_report_format_parse(const char *s, enum kc_report_format *out);
 
 /* Aligned terminal tables with a text bar chart, every server string

@@ -61,7 +61,7 @@ struct text_slot {
 
 enum bind_state { BOUND_UNKNOWN = 0, BOUND_INT, BOUND_NULL };
 
-struct bind_cache {
+struct kc_bind_cache {
     uint8_t state[BIND_SLOTS];
     int64_t v[BIND_SLOTS];
 };
@@ -77,8 +77,8 @@ struct kc_insert {
      * Kubernetes row has six: one VDBE run instead of six) */
     sqlite3_stmt *probes[KC_PROBE__COUNT + 1];
     /* bindings of result, result_short and probes[n] */
-    struct bind_cache result_bound, short_bound;
-    struct bind_cache probes_bound[KC_PROBE__COUNT + 1];
+    struct kc_bind_cache result_bound, short_bound;
+    struct kc_bind_cache probes_bound[KC_PROBE__COUNT + 1];
     struct cert_slot cache[CERT_CACHE];
     struct body_slot *bodies;     /* BODY_CACHE slots */
     struct version_slot *versions; /* VERSION_CACHE slots */
@@ -244,7 +244,7 @@ static void check_generation(struct kc_insert *ins)
 
 /* The binding cache of st if it is one of ins's reused statements, else
  * NULL (read.c's one-off UPDATEs bind everything). */
-static struct bind_cache *cache_of(struct kc_insert *ins, sqlite3_stmt *st)
+static struct kc_bind_cache *cache_of(struct kc_insert *ins, sqlite3_stmt *st)
 {
     if (st == ins->result)
         return &ins->result_bound;
@@ -256,7 +256,7 @@ static struct bind_cache *cache_of(struct kc_insert *ins, sqlite3_stmt *st)
     return NULL;
 }
 
-static void b_int(struct bind_cache *c, sqlite3_stmt *st, int i, int64_t v)
+static void b_int(struct kc_bind_cache *c, sqlite3_stmt *st, int i, int64_t v)
 {
     if (c != NULL && c->state[i] == BOUND_INT && c->v[i] == v)
         return;
@@ -267,7 +267,7 @@ static void b_int(struct bind_cache *c, sqlite3_stmt *st, int i, int64_t v)
     }
 }
 
-static void b_null(struct bind_cache *c, sqlite3_stmt *st, int i)
+static void b_null(struct kc_bind_cache *c, sqlite3_stmt *st, int i)
 {
     if (c != NULL && c->state[i] == BOUND_NULL)
         return;
@@ -276,8 +276,7 @@ static void b_null(struct bind_cache *c, sqlite3_stmt *st, int i)
         c->state[i] = BOUND_NULL;
 }
 
-/* NULL for negative values (the -1 markers of struct kc_result). */
-static void b_int_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+void kc_bind_int_nullable(struct kc_bind_cache *c, sqlite3_stmt *st, int i,
                           int64_t v)
 {
     if (v < 0)
@@ -288,7 +287,7 @@ static void b_int_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
 
 /* Parameter i was bound to text or a blob (always bound again: the
  * pointers are the row's). */
-static void b_other(struct bind_cache *c, int i)
+static void b_other(struct kc_bind_cache *c, int i)
 {
     if (c != NULL)
         c->state[i] = BOUND_UNKNOWN;
@@ -529,7 +528,7 @@ int kc_insert_text_id(struct kc_insert *ins, const char *v, int64_t *id,
     return 0;
 }
 
-static void bind_id_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+static void bind_id_or_null(struct kc_bind_cache *c, sqlite3_stmt *st, int i,
                             int64_t id)
 {
     if (id != 0)
@@ -550,7 +549,7 @@ static int bind_text_id(struct kc_insert *ins, sqlite3_stmt *st, int i,
 }
 
 /* A nullable enum: NULL for its NONE value (0), else the code. */
-static void bind_code_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+static void bind_code_or_null(struct kc_bind_cache *c, sqlite3_stmt *st, int i,
                               int code)
 {
     if (code > 0)
@@ -670,7 +669,7 @@ static int version_id(struct kc_insert *ins, const struct kc_result *r,
 /* ---- the result row ---- */
 
 /* IPv4 as an integer; anything else as its text form (schema v4). */
-static void bind_identity(struct bind_cache *c, sqlite3_stmt *st,
+static void bind_identity(struct kc_bind_cache *c, sqlite3_stmt *st,
                           int64_t scan_id, const struct kc_result *r, char *ip,
                           size_t ipsz)
 {
@@ -695,7 +694,7 @@ static void bind_identity(struct bind_cache *c, sqlite3_stmt *st,
 static int bind_transport(struct kc_insert *ins, sqlite3_stmt *st,
                           const struct kc_result *r, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     int64_t started = kc_time_ms(r->started_us);
     int rc;
     b_int(c, st, 8, (int)r->outcome);
@@ -722,26 +721,26 @@ static int bind_transport(struct kc_insert *ins, sqlite3_stmt *st,
 int kc_bind_verdict(struct kc_insert *ins, sqlite3_stmt *st,
                     const struct kc_result *r, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     int64_t vid;
     int rc;
-    b_int_or_null(c, st, 22, r->is_kubernetes);
+    kc_bind_int_nullable(c, st, 22, r->is_kubernetes);
     bind_code_or_null(c, st, 24, (int)r->posture);
     kc_bind_bytes(st, 25, &r->git_version);
     b_other(c, 25);
-    b_int_or_null(c, st, 26, r->major);
-    b_int_or_null(c, st, 27, r->minor);
-    b_int_or_null(c, st, 28, r->patch);
+    kc_bind_int_nullable(c, st, 26, r->major);
+    kc_bind_int_nullable(c, st, 27, r->minor);
+    kc_bind_int_nullable(c, st, 28, r->patch);
     if (r->major >= 0)
         b_int(c, st, 29, r->prerelease);
     else
         b_null(c, st, 29);
     bind_code_or_null(c, st, 30, (int)r->vendor);
-    b_int_or_null(c, st, 40, r->cluster_info_readable);
+    kc_bind_int_nullable(c, st, 40, r->cluster_info_readable);
     kc_bind_text_or_null(st, 41, r->cluster_ca_sha256);
     b_other(c, 41);
-    b_int_or_null(c, st, 42, r->jws_keys);
-    b_int_or_null(c, st, 43, r->namespaces_count);
+    kc_bind_int_nullable(c, st, 42, r->jws_keys);
+    kc_bind_int_nullable(c, st, 43, r->namespaces_count);
     rc = bind_text_id(ins, st, 23, r->evidence, err);
     if (rc == 0)
         rc = bind_text_id(ins, st, 31, r->vendor_suffix, err);
@@ -758,7 +757,7 @@ int kc_bind_verdict(struct kc_insert *ins, sqlite3_stmt *st,
 int kc_bind_geo(struct kc_insert *ins, sqlite3_stmt *st,
                 const struct kc_result *r, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     kc_bind_text_or_null(st, 45, r->country);
     b_other(c, 45);
     if (r->asn != 0)
@@ -798,7 +797,7 @@ static int bind_probe_fields(struct kc_insert *ins, sqlite3_stmt *st,
                              int base, const struct kc_probe_result *p,
                              struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     int64_t bid;
     int rc = body_id(ins, &p->content_type, &p->body, &bid, err);
     if (rc != 0)
@@ -826,7 +825,7 @@ static int bind_probe(struct kc_insert *ins, sqlite3_stmt *st, int base,
                       int64_t result_id, int seq,
                       const struct kc_probe_result *p, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     b_int(c, st, base + 1, result_id);
     b_int(c, st, base + 2, seq);
     return bind_probe_fields(ins, st, base, p, err);
@@ -836,7 +835,7 @@ static int bind_probe(struct kc_insert *ins, sqlite3_stmt *st, int base,
 static int bind_probe0(struct kc_insert *ins, sqlite3_stmt *st,
                        const struct kc_result *r, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     if (r->n_probes > 0)
         return bind_probe_fields(ins, st, P0_BASE, &r->probes[0], err);
     for (int i = P0_BASE + 3; i <= P0_BASE + 9; i++)
@@ -888,7 +887,7 @@ static int bind_result(struct kc_insert *ins, sqlite3_stmt *st,
                        const struct kc_result *r, bool full, char *ip,
                        size_t ipsz, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     int64_t cid, cls;
     int rc = cert_id(ins, &r->cert, &cid, err);
     if (rc != 0)
@@ -900,7 +899,7 @@ static int bind_result(struct kc_insert *ins, sqlite3_stmt *st,
     if (rc == 0 && full) {
         rc = kc_bind_verdict(ins, st, r, err);
     } else if (rc == 0) {
-        b_int_or_null(c, st, 22, r->is_kubernetes);
+        kc_bind_int_nullable(c, st, 22, r->is_kubernetes);
         rc = kc_insert_text_id(ins, r->classifier_version, &cls, err);
         bind_id_or_null(c, st, 44, cls);
     }

@@ -40,12 +40,6 @@ static const char probes_sql[] =
     " has_pf_flowschema, has_pf_prioritylevel, content_type, body,"
     " body_total, rtt_us FROM probes WHERE result_id = ?1 ORDER BY seq";
 
-static int col_int(sqlite3_stmt *st, int i, int null_value)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? null_value : sqlite3_column_int(st, i);
-}
-
 static const char *col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *p = sqlite3_column_text(st, i);
@@ -83,20 +77,20 @@ static void rebuild_transport(sqlite3_stmt *st, struct kc_result *r)
 static int rebuild_verdict(sqlite3_stmt *st, struct kc_result *r)
 {
     int rc = 0;
-    r->is_kubernetes = col_int(st, C_ISK8S, -1);
+    r->is_kubernetes = kc_column_int(st, C_ISK8S, -1);
     kc_column_str(st, C_EVIDENCE, r->evidence, sizeof(r->evidence));
     kc_posture_parse(col_text(st, C_POSTURE), &r->posture);
-    r->major = col_int(st, C_MAJOR, -1);
-    r->minor = col_int(st, C_MINOR, -1);
-    r->patch = col_int(st, C_PATCH, -1);
-    r->prerelease = col_int(st, C_PRERELEASE, 0) != 0;
+    r->major = kc_column_int(st, C_MAJOR, -1);
+    r->minor = kc_column_int(st, C_MINOR, -1);
+    r->patch = kc_column_int(st, C_PATCH, -1);
+    r->prerelease = kc_column_int(st, C_PRERELEASE, 0) != 0;
     kc_vendor_parse(col_text(st, C_VENDOR), &r->vendor);
     kc_column_str(st, C_VSUFFIX, r->vendor_suffix, sizeof(r->vendor_suffix));
-    r->cluster_info_readable = col_int(st, C_CIREAD, -1);
+    r->cluster_info_readable = kc_column_int(st, C_CIREAD, -1);
     kc_column_str(st, C_CACA, r->cluster_ca_sha256,
                   sizeof(r->cluster_ca_sha256));
-    r->jws_keys = col_int(st, C_JWS, -1);
-    r->namespaces_count = col_int(st, C_NS, -1);
+    r->jws_keys = kc_column_int(st, C_JWS, -1);
+    r->namespaces_count = kc_column_int(st, C_NS, -1);
     kc_column_str(st, C_COUNTRY, r->country, sizeof(r->country));
     r->asn = (uint32_t)sqlite3_column_int64(st, C_ASN);
     kc_column_str(st, C_ASORG, r->as_org, sizeof(r->as_org));
@@ -152,7 +146,7 @@ static int rebuild_probes(sqlite3_stmt *pst, int64_t id, struct kc_result *r)
         p->sent = sqlite3_column_int(pst, 1) != 0;
         p->answered = sqlite3_column_int(pst, 2) != 0;
         kc_outcome_parse(col_text(pst, 3), &p->outcome);
-        p->status = col_int(pst, 4, 0);
+        p->status = kc_column_int(pst, 4, 0);
         p->has_audit_id = sqlite3_column_int(pst, 5) != 0;
         p->has_pf_flowschema = sqlite3_column_int(pst, 6) != 0;
         p->has_pf_prioritylevel = sqlite3_column_int(pst, 7) != 0;

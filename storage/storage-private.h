@@ -53,10 +53,17 @@ void kc_store_unlock(struct kc_store *s);
 /* Binding helpers: NULL for absent/empty as the schema documents. */
 void kc_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
 void kc_bind_bytes(sqlite3_stmt *st, int i, const struct kc_bytes *b);
-void kc_bind_int_or_null(sqlite3_stmt *st, int i, long long v);
+/* Binds v, or NULL for a negative v (the -1 markers of struct kc_result).
+ * c is the statement's record of its current bindings (insert.c), which
+ * skips a rebind of the same value; NULL binds every time. */
+struct kc_bind_cache;
+void kc_bind_int_nullable(struct kc_bind_cache *c, sqlite3_stmt *st, int i,
+                          int64_t v);
 /* Copies a column into b (NULL column -> absent). 0 or -ENOMEM. */
 int kc_column_bytes(sqlite3_stmt *st, int i, struct kc_bytes *b);
 void kc_column_str(sqlite3_stmt *st, int i, char *out, size_t size);
+/* An integer column, null_value for NULL. */
+int kc_column_int(sqlite3_stmt *st, int i, int null_value);
 
 /* results.started_at/finished_at: integer milliseconds since the epoch
  * (floor, so a negative time still rounds towards the past). */
