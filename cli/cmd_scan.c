@@ -41,10 +41,13 @@ enum {
 
 static const struct cli_option options[] = {
     CLI_TARGET_OPTIONS,
-    {"concurrency", OPT_CONCURRENCY, "N", "targets in flight (default 1000)"},
-    {"rate", OPT_RATE, "N", "new targets per second, 0 = unlimited (default 2000)"},
+    {"concurrency", OPT_CONCURRENCY, "N", "targets in flight (default "
+     KC_STR(KC_SCANNER_DEFAULT_CONCURRENCY) ")"},
+    {"rate", OPT_RATE, "N", "new targets per second, 0 = unlimited (default "
+     KC_STR(KC_SCANNER_DEFAULT_RATE) ")"},
     {"threads", OPT_THREADS, "N", "event loops (default: number of cores)"},
-    {"timeout", OPT_TIMEOUT, "DUR", "absolute deadline per target (default 10s)"},
+    {"timeout", OPT_TIMEOUT, "DUR", "absolute deadline per target (default "
+     KC_STR(KC_SCANNER_DEFAULT_TIMEOUT_S) "s)"},
     {"connect-timeout", OPT_CONNECT_TIMEOUT, "DUR",
      "deadline of the TCP connect (default: --timeout)"},
     {"retries", OPT_RETRIES, "N", "retry refused/timed-out targets N times (default 0)"},
