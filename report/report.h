@@ -57,7 +57,7 @@ enum kc_eol {
 };
 const char *kc_eol_str(enum kc_eol v);
 
-/* The rules of issue 8: 1.x only; a minor is past when `date` (YYYY-MM-DD,
+/* The rules (docs/report.md): 1.x only; a minor is past when `date` (YYYY-MM-DD,
  * the scan's UTC start date) is after its end_of_life; minors in the table
  * without a date, or older than the table, count as past; a minor newer
  * than every minor in the table is KC_EOL_NEWER. major != 1 or minor < 0

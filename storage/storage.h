@@ -118,7 +118,7 @@ struct kc_sink *kc_store_sink_new(struct kc_store *s, int64_t scan_id,
                                   struct kc_error *err);
 
 /* ------------------------------------------------------------------ */
-/* Extensions (storage engineer)                                       */
+/* Counters, re-reading and updating results, listing, SQL, merging   */
 /* ------------------------------------------------------------------ */
 
 /* The writer's counters (flush first for exact figures), to pass to
@@ -199,7 +199,7 @@ int kc_store_merge_check(const char *const *in_paths, size_t n,
                          struct kc_error *err);
 
 /* ================================================================== */
-/* Queries for report/ (storage/queries.c, owned by the report engineer) */
+/* Queries for report/ and bucket import (storage/queries.c)         */
 /* ================================================================== */
 
 /* What `kcensus report --unit` counts. */
