@@ -501,7 +501,8 @@ static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
                       int argc, char **argv)
 {
     struct kc_error err = {0};
-    char bl[KC_SHA256_HEX], ports[KC_TARGETS_MAX_PORTS * 6 + 1] = "", host[256] = "";
+    char bl[KC_SHA256_HEX], ports[KC_TARGETS_MAX_PORTS * 6 + 1] = "";
+    char host[256] = "";
     const struct kc_targets_config *tc = &r->o.targets.cfg;
     for (size_t i = 0; i < tc->n_ports; i++) {
         size_t len = strlen(ports);
