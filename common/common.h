@@ -2,13 +2,15 @@
  * common.h - the shared contracts of kcensus.
  *
  * Everything here is depended on by every other folder and depends on
- * nothing but libc:
+ * nothing but libc (and libcrypto's SHA-256, behind common/digest.c):
  *   - the vocabulary (outcomes, phases, postures, vendors, providers, probes)
  *     as enums with one string table each: scanner, storage, report and the
  *     simulated fleet's truth files use these strings and no others;
  *   - error reporting for library code (struct kc_error);
  *   - a bounded byte buffer and owned byte strings for peer bytes;
  *   - safe integer/duration parsing;
+ *   - the one SHA-256, base64, UTF-8 validator and hashes of the tree;
+ *   - the row of counted units that storage hands the report;
  *   - the result record one scanned endpoint produces, and the sink through
  *     which results travel to storage (or to a JSON-lines stream).
  */
