@@ -11,13 +11,6 @@
 
 #include "classify.h"
 
-/* base64 (standard or URL alphabet, whitespace skipped, '=' ends). Returns
- * bytes written, -EINVAL on a foreign byte, -ENOBUFS if out is too small. */
-ssize_t kc_base64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
-/* SHA-256 of n bytes; hex form is lowercase, NUL-terminated. */
-void kc_sha256(const void *data, size_t n, uint8_t out[32]);
-void kc_sha256_hex(const void *data, size_t n, char out[65]);
-
 /* What one probe's answer says (pure function of that answer). */
 enum kc_probe_finding {
     KC_FIND_VERSION_JSON = 1u << 0, /* /version 200 with major/minor/gitVersion */
@@ -50,7 +43,8 @@ void *kc_json_object(const struct kc_bytes *body);
 
 /* SHA-256 (hex) of the first certificate in a kubeconfig's
  * certificate-authority-data found in text; false if none decodes. */
-bool kc_kubeconfig_ca_sha256(const char *text, size_t n, char out[65]);
+bool kc_kubeconfig_ca_sha256(const char *text, size_t n,
+                             char out[KC_SHA256_HEX]);
 
 /* Posture rules 1-6 (caller checks is_kubernetes first). */
 enum kc_posture kc_posture_of(const struct kc_result *r);

@@ -1,7 +1,7 @@
 /*
  * classify.c - the verdict: is it Kubernetes, anonymous posture, version,
  * vendor, and what cluster-info / the namespace list reveal. The rules are
- * issue 6's, written out in docs/classification.md.
+ * written out in docs/classification.md.
  */
 #include <jansson.h>
 #include <string.h>

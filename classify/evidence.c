@@ -176,7 +176,8 @@ static ssize_t pem_first_der(const uint8_t *in, size_t n, uint8_t *der,
     return len > 0 ? len : -1;
 }
 
-bool kc_kubeconfig_ca_sha256(const char *text, size_t n, char out[65])
+bool kc_kubeconfig_ca_sha256(const char *text, size_t n,
+                             char out[KC_SHA256_HEX])
 {
     static const char key[] = "certificate-authority-data:";
     const char *k = memmem(text, n, key, sizeof key - 1);

@@ -7,8 +7,8 @@
  * call), regexec() cannot see past an embedded NUL in a counted string, and
  * the patterns are simple enough (a literal substring, or one fixed shape)
  * that a matcher of a few lines is easier to check than a regex engine's
- * locale-dependent character classes. Each rule names the issue's regex it
- * implements.
+ * locale-dependent character classes. Each rule names the regex it
+ * implements (the vendor table of docs/classification.md).
  */
 #include <string.h>
 
@@ -209,7 +209,7 @@ struct vendor_rule {
     const char *arg;
 };
 
-/* Ordered: first match wins (the order of the rule list). */
+/* Ordered: first match wins (the order of docs/classification.md). */
 static const struct vendor_rule vendor_rules[] = {
     {KC_VENDOR_GKE, m_sub, "-gke."},
     {KC_VENDOR_EKS, m_eks, NULL},

@@ -95,9 +95,6 @@ const struct cli_command *cli_find_command(const char *name);
 /* kcensus(1) in roff from the option tables (man.c). */
 void cli_print_man(FILE *f);
 
-/* Subcommands not yet built share this: says so, exits 2. */
-int cli_not_built(const struct cli_command *cmd, int argc, char **argv);
-
 /* The subcommands (one file each: cmd_NAME.c). */
 extern const struct cli_command cli_cmd_scan;
 extern const struct cli_command cli_cmd_report;

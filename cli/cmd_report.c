@@ -79,17 +79,9 @@ struct report_run {
 /* Building reports from the store                                     */
 /* ------------------------------------------------------------------ */
 
-static int add_group(void *ctx, const struct kc_report_group *g)
+static int add_group(void *ctx, const struct kc_report_row *g)
 {
-    struct kc_report_row row = {
-        .git_version = g->git_version, .major = g->major,
-        .minor = g->minor,             .vendor = g->vendor,
-        .posture = g->posture,         .port = g->port,
-        .country = g->country,         .asn = g->asn,
-        .as_org = g->as_org,           .weight = g->weight,
-        .git_version_len = g->git_version_len,
-    };
-    return kc_report_add(ctx, &row);
+    return kc_report_add(ctx, g);
 }
 
 /* Scans this large are read in two halves on two threads (each with its

@@ -43,10 +43,13 @@ enum {
 
 static const struct cli_option options[] = {
     CLI_TARGET_OPTIONS,
-    {"concurrency", OPT_CONCURRENCY, "N", "targets in flight (default 1000)"},
-    {"rate", OPT_RATE, "N", "new targets per second, 0 = unlimited (default 2000)"},
+    {"concurrency", OPT_CONCURRENCY, "N", "targets in flight (default "
+     KC_STR(KC_SCANNER_DEFAULT_CONCURRENCY) ")"},
+    {"rate", OPT_RATE, "N", "new targets per second, 0 = unlimited (default "
+     KC_STR(KC_SCANNER_DEFAULT_RATE) ")"},
     {"threads", OPT_THREADS, "N", "event loops (default: number of cores)"},
-    {"timeout", OPT_TIMEOUT, "DUR", "absolute deadline per target (default 10s)"},
+    {"timeout", OPT_TIMEOUT, "DUR", "absolute deadline per target (default "
+     KC_STR(KC_SCANNER_DEFAULT_TIMEOUT_S) "s)"},
     {"connect-timeout", OPT_CONNECT_TIMEOUT, "DUR",
      "deadline of the TCP connect (default: --timeout)"},
     {"retries", OPT_RETRIES, "N", "retry refused/timed-out targets N times (default 0)"},
@@ -532,7 +535,8 @@ static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
                       int argc, char **argv)
 {
     struct kc_error err = {0};
-    char bl[65], ports[KC_TARGETS_MAX_PORTS * 6 + 1] = "", host[256] = "";
+    char bl[KC_SHA256_HEX], ports[KC_TARGETS_MAX_PORTS * 6 + 1] = "";
+    char host[256] = "";
     const struct kc_targets_config *tc = &r->o.targets.cfg;
     for (size_t i = 0; i < tc->n_ports; i++) {
         size_t len = strlen(ports);

@@ -135,16 +135,3 @@ void cli_info(const struct cli_common *c, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
 }
-
-int cli_not_built(const struct cli_command *cmd, int argc, char **argv)
-{
-    struct cli_common common = {0};
-    struct cli_parser p;
-    cli_parser_init(&p, cmd, &common);
-    while (cli_parser_next(&p, argc, argv) >= 0)
-        ;
-    if (p.exit_code >= 0)
-        return p.exit_code;
-    fprintf(stderr, "kcensus %s: not built yet in this version\n", cmd->name);
-    return CLI_EXIT_USAGE;
-}

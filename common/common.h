@@ -2,13 +2,15 @@
  * common.h - the shared contracts of kcensus.
  *
  * Everything here is depended on by every other folder and depends on
- * nothing but libc:
+ * nothing but libc (and libcrypto's SHA-256, behind common/digest.c):
  *   - the vocabulary (outcomes, phases, postures, vendors, providers, probes)
  *     as enums with one string table each: scanner, storage, report and the
  *     simulated fleet's truth files use these strings and no others;
  *   - error reporting for library code (struct kc_error);
  *   - a bounded byte buffer and owned byte strings for peer bytes;
  *   - safe integer/duration parsing;
+ *   - the one SHA-256, base64, UTF-8 validator and hashes of the tree;
+ *   - the row of counted units that storage hands the report;
  *   - the result record one scanned endpoint produces, and the sink through
  *     which results travel to storage (or to a JSON-lines stream).
  */
@@ -20,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
 
 #define KC_VERSION_STRING "0.1.0"
 
@@ -29,6 +33,10 @@
 #endif
 
 #define KC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A macro's value as a string literal: KC_STR(1000) is "1000". */
+#define KC_STR(x) KC_STR_(x)
+#define KC_STR_(x) #x
 
 /* ------------------------------------------------------------------ */
 /* Vocabulary                                                          */
@@ -233,6 +241,89 @@ size_t kc_snprintf(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------------------ */
+/* Digests and encodings (one implementation each)                     */
+/* ------------------------------------------------------------------ */
+
+/* Size of a SHA-256 in lowercase hex with its NUL. */
+#define KC_SHA256_HEX 65
+
+/* SHA-256 of n bytes as lowercase hex; "" if libcrypto fails. */
+void kc_sha256_hex(const void *data, size_t n, char out[KC_SHA256_HEX]);
+/* The same over pieces: _new (NULL on -ENOMEM), _update any number of
+ * times, then _finish_hex, which writes the digest ("" if libcrypto
+ * failed) and frees the state. */
+struct kc_sha256;
+struct kc_sha256 *kc_sha256_new(void);
+void kc_sha256_update(struct kc_sha256 *h, const void *p, size_t n);
+void kc_sha256_finish_hex(struct kc_sha256 *h, char out[KC_SHA256_HEX]);
+
+/* FNV-1a (64-bit) of n bytes, continuing from h (KC_FNV1A_BASIS to
+ * start): stable, so it may be stored. */
+#define KC_FNV1A_BASIS 14695981039346656037ULL
+uint64_t kc_fnv1a(uint64_t h, const void *p, size_t n);
+/* A fast hash of n bytes (p may be NULL when n is 0) for in-memory tables,
+ * eight bytes per step; seed folds in what the bytes do not say (a family,
+ * a presence flag). Not stable across versions: never store it. Inline:
+ * report aggregation calls it once per row and dimension. */
+static inline uint64_t kc_hash_bytes(uint64_t seed, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = seed ^ 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        b += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, b, n);
+        h = (h ^ w) * 0x94d049bb133111ebULL;
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 32);
+}
+
+/* Characters of the base64 form of n bytes (without the NUL). */
+#define KC_BASE64_LEN(n) (((n) + 2) / 3 * 4)
+/* Standard base64 with '=' padding into out, NUL-terminated; returns the
+ * characters written, or 0 (out untouched) if cap < KC_BASE64_LEN(n) + 1. */
+size_t kc_base64_encode(const void *in, size_t n, char *out, size_t cap);
+/* base64 (standard or URL alphabet, whitespace skipped, '=' ends). Returns
+ * bytes written, -EINVAL on a foreign byte, -ENOBUFS if out is too small. */
+ssize_t kc_base64_decode(const char *in, size_t n, uint8_t *out, size_t cap);
+
+/* Length (1..4) of the valid UTF-8 sequence at p (n > 0 bytes left) and
+ * its code point in *cp; 0 (cp untouched) for an invalid one: overlongs,
+ * surrogates, code points above U+10FFFF, a truncated sequence. */
+size_t kc_utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp);
+
+/* ------------------------------------------------------------------ */
+/* Report input                                                        */
+/* ------------------------------------------------------------------ */
+
+/* One group of counted units that share these values, as storage reads it
+ * and the report adds it up. Strings may be NULL (SQL NULL); major/minor
+ * -1 when NULL; port 0 and asn 0 when NULL. Copied by kc_report_add(). */
+struct kc_report_row {
+    const char *git_version;
+    int major, minor;
+    const char *vendor;
+    const char *posture;
+    int port;
+    const char *country;
+    uint32_t asn;
+    const char *as_org;
+    uint64_t weight;
+    /* Bytes of git_version, which may hold NUL bytes (stored as a BLOB);
+     * 0 means "up to its terminating NUL". */
+    size_t git_version_len;
+};
+
+/* ------------------------------------------------------------------ */
 /* Parsing helpers (bool: true on success, outputs untouched on failure) */
 /* ------------------------------------------------------------------ */
 
@@ -313,7 +404,7 @@ struct kc_probe_result {
 /* The leaf certificate the server presented. */
 struct kc_cert_info {
     bool present;
-    char sha256[65]; /* lowercase hex of the DER */
+    char sha256[KC_SHA256_HEX]; /* lowercase hex of the DER */
     struct kc_bytes subject;   /* one-line RFC 2253 form, bounded */
     struct kc_bytes subject_cn;
     struct kc_bytes issuer;
@@ -385,7 +476,7 @@ struct kc_result {
     char vendor_suffix[64];    /* what follows the semver for "other" */
     struct kc_version_info version;
     int cluster_info_readable; /* -1 not probed/unknown, 0, 1 */
-    char cluster_ca_sha256[65];/* CA fingerprint from cluster-info */
+    char cluster_ca_sha256[KC_SHA256_HEX];/* CA fingerprint from cluster-info */
     int jws_keys;              /* jws-kubeconfig-* keys, -1 unknown */
     int namespaces_count;      /* from a readable namespace list, -1 */
     const char *classifier_version; /* static string, NULL if unclassified */

@@ -31,43 +31,14 @@ void kc_sink_free(struct kc_sink *s)
         s->ops->free(s);
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid.
- * Rejects overlongs, surrogates and code points above U+10FFFF. */
-static size_t utf8_seq_len(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-        return 0;
-    return len;
-}
-
 void kc_json_write_string(FILE *f, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     fputc('"', f);
     for (size_t i = 0; i < n;) {
         unsigned c = p[i];
-        size_t len = utf8_seq_len(p + i, n - i);
+        uint32_t cp;
+        size_t len = kc_utf8_seq_len(p + i, n - i, &cp);
         if (len == 0) {
             fprintf(f, "\\u%04x", c); /* invalid byte, documented lossy */
             i++;
@@ -75,9 +46,8 @@ void kc_json_write_string(FILE *f, const char *s, size_t n)
         }
         if (len > 1) {
             /* U+2028/2029 break JavaScript consumers: escape them. */
-            if (len == 3 && c == 0xe2 && p[i + 1] == 0x80 &&
-                (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
-                fprintf(f, "\\u%04x", 0x2028 + (p[i + 2] - 0xa8));
+            if (cp == 0x2028 || cp == 0x2029)
+                fprintf(f, "\\u%04x", (unsigned)cp);
             else
                 fwrite(p + i, 1, len, f);
             i += len;

@@ -23,30 +23,6 @@ struct map {
     size_t len;
 };
 
-/* Eight bytes at a time: keys are short and looked up once per row per
- * dimension, so this is on the report's hot path. */
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, b, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-        h ^= h >> 31;
-        b += 8;
-        n -= 8;
-    }
-    if (n > 0) {
-        uint64_t w = 0;
-        memcpy(&w, b, n);
-        h = (h ^ w) * 0x94d049bb133111ebULL;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    return h ^ (h >> 32);
-}
-
 static void map_free(struct map *m)
 {
     for (size_t i = 0; i < m->cap; i++)
@@ -79,7 +55,7 @@ static int map_grow(struct map *m)
 /* The slot holding key (which must be present). */
 static size_t map_find_slot(const struct map *m, const char *key, size_t klen)
 {
-    uint64_t h = hash_bytes(key, klen);
+    uint64_t h = kc_hash_bytes(0, key, klen);
     size_t j = h & (m->cap - 1);
     while (m->slots[j].key == NULL || m->slots[j].hash != h ||
            m->slots[j].klen != klen || memcmp(m->slots[j].key, key, klen) != 0)
@@ -92,7 +68,7 @@ static size_t map_find_slot(const struct map *m, const char *key, size_t klen)
 static int map_get(struct map *m, const char *key, size_t klen,
                    size_t next_index, size_t *index, bool *added)
 {
-    uint64_t h = hash_bytes(key, klen);
+    uint64_t h = kc_hash_bytes(0, key, klen);
     size_t j;
 
     /* At most half full: most lookups end on their first slot. */

@@ -8,20 +8,15 @@
 
 #define CHART_LIMIT (32u << 20)
 
+/* Base64 of (p, n) to f, 3 KiB of input at a time (a multiple of 3, so
+ * the pieces join without padding between them). */
 static void base64(FILE *f, const uint8_t *p, size_t n)
 {
-    static const char t[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        if (i + 1 < n)
-            v |= (uint32_t)p[i + 1] << 8;
-        if (i + 2 < n)
-            v |= p[i + 2];
-        fputc(t[(v >> 18) & 63], f);
-        fputc(t[(v >> 12) & 63], f);
-        fputc(i + 1 < n ? t[(v >> 6) & 63] : '=', f);
-        fputc(i + 2 < n ? t[v & 63] : '=', f);
+    enum { PIECE = 3072 };
+    char out[KC_BASE64_LEN(PIECE) + 1];
+    for (size_t i = 0; i < n; i += PIECE) {
+        size_t take = n - i < PIECE ? n - i : PIECE;
+        fwrite(out, 1, kc_base64_encode(p + i, take, out, sizeof out), f);
     }
 }
 

@@ -11,11 +11,6 @@ static const char *const format_names[KC_FORMAT__COUNT] = {
     [KC_FORMAT_JSON] = "json",
 };
 
-const char *kc_report_format_str(enum kc_report_format f)
-{
-    return (unsigned)f < KC_FORMAT__COUNT ? format_names[f] : "?";
-}
-
 bool kc_report_format_parse(const char *s, enum kc_report_format *out)
 {
     for (size_t i = 0; i < KC_FORMAT__COUNT; i++)

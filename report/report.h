@@ -68,7 +68,7 @@ enum kc_eol {
 };
 const char *kc_eol_str(enum kc_eol v);
 
-/* The rules of issue 8: 1.x only; a minor is past when `date` (YYYY-MM-DD,
+/* The rules (docs/report.md): 1.x only; a minor is past when `date` (YYYY-MM-DD,
  * the scan's UTC start date) is after its end_of_life; minors in the table
  * without a date, or older than the table, count as past; a minor newer
  * than every minor in the table is KC_EOL_NEWER. major != 1 or minor < 0
@@ -103,24 +103,6 @@ enum kc_agg {
  * names and --by values). */
 const char *kc_agg_str(enum kc_agg a);
 bool kc_agg_parse(const char *s, enum kc_agg *out);
-
-/* One input row: a group of counted units that share these values. Strings
- * may be NULL (SQL NULL); major/minor -1 when NULL; port 0 and asn 0 when
- * NULL. Copied by kc_report_add(). */
-struct kc_report_row {
-    const char *git_version;
-    int major, minor;
-    const char *vendor;
-    const char *posture;
-    int port;
-    const char *country;
-    uint32_t asn;
-    const char *as_org;
-    uint64_t weight;
-    /* Bytes of git_version, which may hold NUL bytes (stored as a BLOB);
-     * 0 means "up to its terminating NUL". */
-    size_t git_version_len;
-};
 
 /* What the report says about its scan (strings copied). */
 struct kc_report_meta {
@@ -206,7 +188,6 @@ enum kc_report_format {
     KC_FORMAT_JSON,
     KC_FORMAT__COUNT
 };
-const char *kc_report_format_str(enum kc_report_format f);
 bool kc_report_format_parse(const char *s, enum kc_report_format *out);
 
 /* Aligned terminal tables with a text bar chart, every server string

@@ -3,45 +3,13 @@
 
 #include "report.h"
 
-/* Length of a valid UTF-8 sequence at p (RFC 3629: no overlongs, no
- * surrogates, <= U+10FFFF), 0 if invalid. */
+/* Length of the valid UTF-8 sequence at p, 0 if invalid or a C1 control
+ * (U+0080..U+009F act as escapes on some terminals). */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
-    unsigned c = p[0];
-    size_t len;
-    unsigned min;
-    unsigned cp;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    /* C1 controls (U+0080..U+009F) act as escapes on some terminals. */
-    if (cp >= 0x80 && cp <= 0x9f)
-        return 0;
-    return len;
+    uint32_t cp;
+    size_t len = kc_utf8_seq_len(p, n, &cp);
+    return len > 1 && cp <= 0x9f ? 0 : len;
 }
 
 static const char hex[] = "0123456789abcdef";

@@ -29,12 +29,7 @@ struct kc_hosts {
 
 static uint64_t addr_hash(const struct kc_addr *a)
 {
-    /* FNV-1a over the family and the 16 bytes, then a final mix: loopback
-     * and one /24 differ only in the last bytes. */
-    uint64_t h = 1469598103934665603ULL ^ a->family;
-    for (size_t i = 0; i < sizeof(a->bytes); i++)
-        h = (h ^ a->bytes[i]) * 1099511628211ULL;
-    return h ^ (h >> 29);
+    return kc_hash_bytes(a->family, a->bytes, sizeof(a->bytes));
 }
 
 static bool addr_eq(const struct kc_addr *a, const struct kc_addr *b)

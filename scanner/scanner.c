@@ -23,10 +23,10 @@
 void kc_scanner_config_init(struct kc_scanner_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->concurrency = 1000;
-    cfg->rate = 2000;
-    cfg->timeout_ms = 10000;
-    cfg->dns_concurrency = 64;
+    cfg->concurrency = KC_SCANNER_DEFAULT_CONCURRENCY;
+    cfg->rate = KC_SCANNER_DEFAULT_RATE;
+    cfg->timeout_ms = KC_SCANNER_DEFAULT_TIMEOUT_S * 1000;
+    cfg->dns_concurrency = KC_SCANNER_DEFAULT_DNS_CONCURRENCY;
     cfg->probes = KC_PROBES_DEFAULT;
 }
 
@@ -554,11 +554,11 @@ static void scanner_apply_defaults(struct kc_scanner *sc)
 {
     struct kc_scanner_config *cfg = &sc->cfg;
     if (cfg->concurrency == 0)
-        cfg->concurrency = 1000;
+        cfg->concurrency = KC_SCANNER_DEFAULT_CONCURRENCY;
     if (cfg->timeout_ms == 0)
-        cfg->timeout_ms = 10000;
+        cfg->timeout_ms = KC_SCANNER_DEFAULT_TIMEOUT_S * 1000;
     if (cfg->dns_concurrency == 0)
-        cfg->dns_concurrency = 64;
+        cfg->dns_concurrency = KC_SCANNER_DEFAULT_DNS_CONCURRENCY;
     uint32_t fds = fd_budget();
     if (cfg->concurrency > fds)
         cfg->concurrency = fds;

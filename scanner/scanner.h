@@ -24,6 +24,14 @@
     " (+https://github.com/kcensus/kcensus; research census of "         \
     "Kubernetes API servers)"
 
+/* The scanner's defaults, named once: kc_scanner_config_init sets them,
+ * zero fields of a config fall back to them, and `kcensus scan --help` and
+ * the man page print them (KC_STR). */
+#define KC_SCANNER_DEFAULT_CONCURRENCY 1000 /* targets in flight */
+#define KC_SCANNER_DEFAULT_RATE 2000        /* new targets per second */
+#define KC_SCANNER_DEFAULT_TIMEOUT_S 10     /* absolute, per target */
+#define KC_SCANNER_DEFAULT_DNS_CONCURRENCY 64 /* lookups per thread */
+
 /*
  * Where targets come from. Called with the scanner's dispatch lock held, so
  * implementations need no locking of their own.
@@ -49,19 +57,19 @@ struct kc_scan_classifier {
 };
 
 struct kc_scanner_config {
-    uint32_t concurrency;    /* in flight across all threads; default 1000 */
+    uint32_t concurrency;    /* in flight across all threads */
     uint32_t rate;           /* new targets per second; 0 unlimited */
     uint32_t threads;        /* loops; 0 = number of cores */
     uint32_t per_host;       /* in flight per IP address, across all
                                 threads; 0 = no cap. A hostname target
                                 takes its slot once resolved (and may then
                                 wait, parked, its deadline running). */
-    uint32_t timeout_ms;     /* absolute per target; default 10000 */
+    uint32_t timeout_ms;     /* absolute per target */
     uint32_t connect_timeout_ms; /* phase deadlines, 0 = timeout_ms */
     uint32_t tls_timeout_ms;
     uint32_t response_timeout_ms;
     uint32_t retries;        /* extra attempts on refused/timeout/closed */
-    uint32_t dns_concurrency;/* lookups in flight per thread; default 64 */
+    uint32_t dns_concurrency;/* lookups in flight per thread */
     enum kc_probe_set probes;
     const char *user_agent;  /* NULL: KC_SCANNER_DEFAULT_UA */
     struct kc_scan_classifier classifier;
@@ -70,7 +78,7 @@ struct kc_scanner_config {
                                 full); 0 = concurrency */
 };
 
-/* Fills the defaults above. */
+/* Fills the KC_SCANNER_DEFAULT_* values (the rest zero). */
 void kc_scanner_config_init(struct kc_scanner_config *cfg);
 
 /* Live figures, safe to read from any thread. */

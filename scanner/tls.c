@@ -1,4 +1,5 @@
-/* tls.c - a sans-I/O TLS client over memory BIOs, and certificate records.
+/* tls.c - a sans-I/O TLS client over one BIO of ours (two byte queues the
+ * connection fills and drains), and certificate records.
  *
  * libuv owns the socket; OpenSSL sees only bytes. A census must also reach
  * old servers, so the context lowers OpenSSL 3.0's defaults (TLS 1.0/1.1,
@@ -240,7 +241,8 @@ int kc_tls_write(struct kc_tls *t, const void *p, size_t n)
 {
     size_t written = 0;
     ERR_clear_error();
-    /* Memory BIOs never block, so SSL_write_ex takes everything. */
+    /* Our BIO queues every write (or fails on -ENOMEM), so SSL_write_ex
+     * never takes part of it. */
     if (SSL_write_ex(t->ssl, p, n, &written) != 1 || written != n) {
         tls_note_error(t, "write");
         return -EIO;
@@ -388,13 +390,7 @@ static void set_key(struct kc_cert_info *ci, X509 *x)
 
 void kc_tls_record_cert(struct kc_cert_info *ci, X509 *x)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
     ci->present = true;
-    if (X509_digest(x, EVP_sha256(), md, &mdlen) == 1) {
-        for (unsigned i = 0; i < mdlen && i < 32; i++)
-            kc_snprintf(ci->sha256 + 2 * i, 3, "%02x", md[i]);
-    }
     set_name(&ci->subject, X509_get_subject_name(x));
     set_cn(&ci->subject_cn, X509_get_subject_name(x));
     set_name(&ci->issuer, X509_get_issuer_name(x));
@@ -405,14 +401,16 @@ void kc_tls_record_cert(struct kc_cert_info *ci, X509 *x)
     ci->not_after = asn1_epoch(X509_get0_notAfter(x));
     kc_strlcpy(ci->sig_alg, OBJ_nid2ln(X509_get_signature_nid(x)),
                sizeof(ci->sig_alg));
-    int derlen = i2d_X509(x, NULL);
-    if (derlen > 0 && derlen <= KC_TLS_MAX_DER) {
-        unsigned char *der = OPENSSL_malloc((size_t)derlen);
-        unsigned char *p = der;
-        if (der != NULL && i2d_X509(x, &p) == derlen)
+    /* The fingerprint is the SHA-256 of the whole DER, which is kept
+     * only up to its ceiling. */
+    unsigned char *der = NULL;
+    int derlen = i2d_X509(x, &der);
+    if (derlen > 0) {
+        kc_sha256_hex(der, (size_t)derlen, ci->sha256);
+        if (derlen <= KC_TLS_MAX_DER)
             kc_bytes_set(&ci->der, der, (size_t)derlen, 0);
-        OPENSSL_free(der);
     }
+    OPENSSL_free(der);
 }
 
 void kc_tls_record(const struct kc_tls *t, struct kc_result *r)

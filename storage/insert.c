@@ -13,7 +13,7 @@
 #define CERT_CACHE 256
 
 struct cert_slot {
-    char sha256[65];
+    char sha256[KC_SHA256_HEX];
     int64_t id;
 };
 
@@ -57,11 +57,11 @@ struct text_slot {
  * keeps bindings, and most of a row's integers (scan, codes, flags, NULLs)
  * repeat from row to row, so only the changed ones are bound again
  * (binding was ~11% of a web row's instructions). */
-#define BIND_SLOTS 64 /* > 55 (result_sql) and 6 x 9 (probes) */
+#define BIND_SLOTS 64 /* > KC_RP_P0_RTT_US (result_sql) and 6 x 9 (probes) */
 
 enum bind_state { BOUND_UNKNOWN = 0, BOUND_INT, BOUND_NULL };
 
-struct bind_cache {
+struct kc_bind_cache {
     uint8_t state[BIND_SLOTS];
     int64_t v[BIND_SLOTS];
 };
@@ -77,24 +77,55 @@ struct kc_insert {
      * Kubernetes row has six: one VDBE run instead of six) */
     sqlite3_stmt *probes[KC_PROBE__COUNT + 1];
     /* bindings of result, result_short and probes[n] */
-    struct bind_cache result_bound, short_bound;
-    struct bind_cache probes_bound[KC_PROBE__COUNT + 1];
+    struct kc_bind_cache result_bound, short_bound;
+    struct kc_bind_cache probes_bound[KC_PROBE__COUNT + 1];
     struct cert_slot cache[CERT_CACHE];
     struct body_slot *bodies;     /* BODY_CACHE slots */
     struct version_slot *versions; /* VERSION_CACHE slots */
     struct text_slot *texts;       /* TEXT_CACHE slots */
 };
 
-/* The first probe, inline in the result row (schema v4): parameters
- * 49..55 are a probe row's columns 3..9 (bind_probe_fields, base 46). */
+/* The first probe, inline in the result row (schema v4): its parameters
+ * are a probe row's columns 3..9 (bind_probe_fields, KC_RP_P0_BASE). */
 #define P0_COLS                                                            \
     ", p0_probe, p0_flags, p0_outcome, p0_status, p0_body_id,"            \
     " p0_body_total, p0_rtt_us"
-#define P0_PARAMS ", ?49, ?50, ?51, ?52, ?53, ?54, ?55"
-#define P0_BASE 46
+#define P0_PARAMS                                                          \
+    ", " KC_SQLP(KC_RP_P0_PROBE) ", " KC_SQLP(KC_RP_P0_FLAGS)               \
+    ", " KC_SQLP(KC_RP_P0_OUTCOME) ", " KC_SQLP(KC_RP_P0_STATUS)            \
+    ", " KC_SQLP(KC_RP_P0_BODY_ID) ", " KC_SQLP(KC_RP_P0_BODY_TOTAL)        \
+    ", " KC_SQLP(KC_RP_P0_RTT_US)
 
-/* Column numbers of result_sql: update statements in read.c bind the same
- * numbers through kc_bind_verdict / kc_bind_geo. */
+/* The parameters of the result-row INSERTs, in column order: those both
+ * have, the verdict's, then classifier and geo (KC_RP_*, in
+ * storage-private.h: update statements in read.c bind the same numbers
+ * through kc_bind_verdict / kc_bind_geo). */
+#define HEAD_PARAMS                                                        \
+    KC_SQLP(KC_RP_SCAN_ID) ", " KC_SQLP(KC_RP_TARGET_INDEX)                \
+    ", " KC_SQLP(KC_RP_ADDR) ", " KC_SQLP(KC_RP_IP6)                       \
+    ", " KC_SQLP(KC_RP_PORT) ", " KC_SQLP(KC_RP_SNI)                       \
+    ", " KC_SQLP(KC_RP_OUTCOME) ", " KC_SQLP(KC_RP_PHASE)                  \
+    ", " KC_SQLP(KC_RP_DETAIL) ", " KC_SQLP(KC_RP_STARTED_AT)              \
+    ", " KC_SQLP(KC_RP_DURATION_MS) ", " KC_SQLP(KC_RP_CONNECT_US)         \
+    ", " KC_SQLP(KC_RP_TLS_US) ", " KC_SQLP(KC_RP_RTT_US)                  \
+    ", " KC_SQLP(KC_RP_ATTEMPTS) ", " KC_SQLP(KC_RP_TLS_VERSION)           \
+    ", " KC_SQLP(KC_RP_CIPHER) ", " KC_SQLP(KC_RP_ALPN)                    \
+    ", " KC_SQLP(KC_RP_CERT_ID) ", " KC_SQLP(KC_RP_PROBE_SET)              \
+    ", " KC_SQLP(KC_RP_IS_KUBERNETES)
+#define VERDICT_PARAMS                                                     \
+    KC_SQLP(KC_RP_EVIDENCE) ", " KC_SQLP(KC_RP_POSTURE)                    \
+    ", " KC_SQLP(KC_RP_GIT_VERSION) ", " KC_SQLP(KC_RP_MAJOR)              \
+    ", " KC_SQLP(KC_RP_MINOR) ", " KC_SQLP(KC_RP_PATCH)                    \
+    ", " KC_SQLP(KC_RP_PRERELEASE) ", " KC_SQLP(KC_RP_VENDOR)              \
+    ", " KC_SQLP(KC_RP_VENDOR_SUFFIX) ", " KC_SQLP(KC_RP_VERSION_ID)       \
+    ", " KC_SQLP(KC_RP_CLUSTER_INFO_READABLE)                              \
+    ", " KC_SQLP(KC_RP_CLUSTER_CA_SHA256) ", " KC_SQLP(KC_RP_JWS_KEYS)     \
+    ", " KC_SQLP(KC_RP_NAMESPACES_COUNT)
+#define TAIL_PARAMS                                                        \
+    KC_SQLP(KC_RP_CLASSIFIER_VERSION) ", " KC_SQLP(KC_RP_COUNTRY)          \
+    ", " KC_SQLP(KC_RP_ASN) ", " KC_SQLP(KC_RP_AS_ORG)                     \
+    ", " KC_SQLP(KC_RP_PROVIDER)
+
 static const char result_sql[] =
     "INSERT OR IGNORE INTO result_rows (scan_id, target_index, addr, ip6,"
     " port, sni, outcome, phase, detail, started_at, duration_ms,"
@@ -103,23 +134,18 @@ static const char result_sql[] =
     " major, minor, patch, prerelease, vendor, vendor_suffix, version_id,"
     " cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count,"
     " classifier_version, country, asn, as_org, provider" P0_COLS ")"
-    " VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,"
-    " ?29, ?30, ?31, ?32, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48"
-    P0_PARAMS ")";
+    " VALUES (" HEAD_PARAMS ", " VERDICT_PARAMS ", " TAIL_PARAMS P0_PARAMS ")";
 
 /* The same without the Kubernetes columns (NULL by omission), for the
  * common row that has no verdict beyond is_kubernetes: ~20 fewer bound
- * parameters per row. Same parameter numbers. */
+ * parameters per row. Same parameters. */
 static const char result_short_sql[] =
     "INSERT OR IGNORE INTO result_rows (scan_id, target_index, addr, ip6,"
     " port, sni, outcome, phase, detail, started_at, duration_ms,"
     " connect_us, tls_us, rtt_us, attempts, tls_version, cipher, alpn,"
     " cert_id, probe_set, is_kubernetes, classifier_version, country, asn,"
     " as_org, provider" P0_COLS ")"
-    " VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?44, ?45, ?46, ?47, ?48"
-    P0_PARAMS ")";
+    " VALUES (" HEAD_PARAMS ", " TAIL_PARAMS P0_PARAMS ")";
 
 #define PROBE_COLS 9
 static const char probe_head_sql[] =
@@ -127,34 +153,34 @@ static const char probe_head_sql[] =
     " status, body_id, body_total, rtt_us) VALUES ";
 
 static const char body_add_sql[] =
-    "INSERT INTO bodies (hash, content_type, body) VALUES (?1, ?2, ?3)";
+    "INSERT INTO bodies (hash, content_type, body) VALUES (?, ?, ?)";
 
 static const char body_get_sql[] =
-    "SELECT id FROM bodies WHERE hash = ?1 AND content_type IS ?2"
-    " AND body IS ?3";
+    "SELECT id FROM bodies WHERE hash = ? AND content_type IS ?"
+    " AND body IS ?";
 
-static const char text_add_sql[] = "INSERT INTO texts (value) VALUES (?1)";
-static const char text_get_sql[] = "SELECT id FROM texts WHERE value = ?1";
+static const char text_add_sql[] = "INSERT INTO texts (value) VALUES (?)";
+static const char text_get_sql[] = "SELECT id FROM texts WHERE value = ?";
 
 static const char version_add_sql[] =
     "INSERT INTO versions (v_major, v_minor, git_commit, git_tree_state,"
     " build_date, go_version, compiler, platform)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
+/* The same eight fields in the same order (version_step binds both). */
 static const char version_get_sql[] =
-    "SELECT id FROM versions WHERE git_commit IS ?3 AND build_date IS ?5"
-    " AND v_major IS ?1 AND v_minor IS ?2 AND git_tree_state IS ?4"
-    " AND go_version IS ?6 AND compiler IS ?7 AND platform IS ?8";
+    "SELECT id FROM versions WHERE v_major IS ? AND v_minor IS ?"
+    " AND git_commit IS ? AND git_tree_state IS ? AND build_date IS ?"
+    " AND go_version IS ? AND compiler IS ? AND platform IS ?";
 
 static const char cert_add_sql[] =
     "INSERT OR IGNORE INTO certificates (sha256, subject, subject_cn, issuer,"
     " issuer_cn, sans, san_count, key_type, key_bits, key_curve, sig_alg,"
     " not_before, not_after, chain_len, der)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-    " ?15)";
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 static const char cert_get_sql[] =
-    "SELECT id FROM certificates WHERE sha256 = ?1";
+    "SELECT id FROM certificates WHERE sha256 = ?";
 
 void kc_insert_free(struct kc_insert *ins)
 {
@@ -244,7 +270,7 @@ static void check_generation(struct kc_insert *ins)
 
 /* The binding cache of st if it is one of ins's reused statements, else
  * NULL (read.c's one-off UPDATEs bind everything). */
-static struct bind_cache *cache_of(struct kc_insert *ins, sqlite3_stmt *st)
+static struct kc_bind_cache *cache_of(struct kc_insert *ins, sqlite3_stmt *st)
 {
     if (st == ins->result)
         return &ins->result_bound;
@@ -256,7 +282,7 @@ static struct bind_cache *cache_of(struct kc_insert *ins, sqlite3_stmt *st)
     return NULL;
 }
 
-static void b_int(struct bind_cache *c, sqlite3_stmt *st, int i, int64_t v)
+static void b_int(struct kc_bind_cache *c, sqlite3_stmt *st, int i, int64_t v)
 {
     if (c != NULL && c->state[i] == BOUND_INT && c->v[i] == v)
         return;
@@ -267,7 +293,7 @@ static void b_int(struct bind_cache *c, sqlite3_stmt *st, int i, int64_t v)
     }
 }
 
-static void b_null(struct bind_cache *c, sqlite3_stmt *st, int i)
+static void b_null(struct kc_bind_cache *c, sqlite3_stmt *st, int i)
 {
     if (c != NULL && c->state[i] == BOUND_NULL)
         return;
@@ -276,8 +302,7 @@ static void b_null(struct bind_cache *c, sqlite3_stmt *st, int i)
         c->state[i] = BOUND_NULL;
 }
 
-/* NULL for negative values (the -1 markers of struct kc_result). */
-static void b_int_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+void kc_bind_int_nullable(struct kc_bind_cache *c, sqlite3_stmt *st, int i,
                           int64_t v)
 {
     if (v < 0)
@@ -288,43 +313,37 @@ static void b_int_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
 
 /* Parameter i was bound to text or a blob (always bound again: the
  * pointers are the row's). */
-static void b_other(struct bind_cache *c, int i)
+static void b_other(struct kc_bind_cache *c, int i)
 {
     if (c != NULL)
         c->state[i] = BOUND_UNKNOWN;
 }
 
-/* FNV-1a over (content type, body), presence and lengths included. */
+/* bodies.hash: FNV-1a over (content type, body), each as its length + 1
+ * (0 when absent) in 8 little-endian bytes, then its bytes. Stored, and
+ * compared across databases by merge: it must not change. */
 static uint64_t body_hash(const struct kc_bytes *ct, const struct kc_bytes *b)
 {
-    uint64_t h = 14695981039346656037ull;
+    uint64_t h = KC_FNV1A_BASIS;
     const struct kc_bytes *parts[2] = {ct, b};
     for (int k = 0; k < 2; k++) {
         uint64_t len = parts[k]->data ? parts[k]->len + 1 : 0;
+        uint8_t le[8];
         for (int i = 0; i < 8; i++)
-            h = (h ^ ((len >> (8 * i)) & 0xff)) * 1099511628211ull;
-        for (size_t i = 0; parts[k]->data && i < parts[k]->len; i++)
-            h = (h ^ (unsigned char)parts[k]->data[i]) * 1099511628211ull;
+            le[i] = (uint8_t)(len >> (8 * i));
+        h = kc_fnv1a(h, le, sizeof(le));
+        if (parts[k]->data)
+            h = kc_fnv1a(h, parts[k]->data, parts[k]->len);
     }
     return h;
 }
 
-/* Cache slot hash of (content type, body): 8 bytes per step, memory only
- * (the stored bodies.hash stays FNV-1a, computed on a cache miss). */
+/* Cache slot hash of one nullable field, chained through h: memory only
+ * (the stored bodies.hash is body_hash, computed on a cache miss). */
 static uint64_t mix_bytes(uint64_t h, const struct kc_bytes *b)
 {
-    const unsigned char *p = (const unsigned char *)b->data;
-    size_t n = b->data ? b->len : 0;
-    h = (h ^ (b->data ? n + 1 : 0)) * 0x9e3779b97f4a7c15ull;
-    for (; n >= 8; n -= 8, p += 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 29;
-    }
-    for (; n > 0; n--, p++)
-        h = (h ^ *p) * 0x100000001b3ull;
-    return h ^ (h >> 32);
+    return kc_hash_bytes(h ^ (b->data != NULL), b->data,
+                         b->data ? b->len : 0);
 }
 
 static bool slot_matches(const struct body_slot *sl, uint64_t h,
@@ -482,12 +501,8 @@ static int cert_id(struct kc_insert *ins, const struct kc_cert_info *c,
 
 static uint32_t text_hash(const char *v, size_t *len)
 {
-    uint32_t h = 2166136261u;
-    size_t n = 0;
-    for (; v[n]; n++)
-        h = (h ^ (unsigned char)v[n]) * 16777619u;
-    *len = n;
-    return h;
+    *len = strlen(v);
+    return (uint32_t)kc_hash_bytes(0, v, *len);
 }
 
 static int text_step(struct kc_insert *ins, sqlite3_stmt *st, const char *v,
@@ -539,7 +554,7 @@ int kc_insert_text_id(struct kc_insert *ins, const char *v, int64_t *id,
     return 0;
 }
 
-static void bind_id_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+static void bind_id_or_null(struct kc_bind_cache *c, sqlite3_stmt *st, int i,
                             int64_t id)
 {
     if (id != 0)
@@ -560,7 +575,7 @@ static int bind_text_id(struct kc_insert *ins, sqlite3_stmt *st, int i,
 }
 
 /* A nullable enum: NULL for its NONE value (0), else the code. */
-static void bind_code_or_null(struct bind_cache *c, sqlite3_stmt *st, int i,
+static void bind_code_or_null(struct kc_bind_cache *c, sqlite3_stmt *st, int i,
                               int code)
 {
     if (code > 0)
@@ -680,103 +695,104 @@ static int version_id(struct kc_insert *ins, const struct kc_result *r,
 /* ---- the result row ---- */
 
 /* IPv4 as an integer; anything else as its text form (schema v4). */
-static void bind_identity(struct bind_cache *c, sqlite3_stmt *st,
+static void bind_identity(struct kc_bind_cache *c, sqlite3_stmt *st,
                           int64_t scan_id, const struct kc_result *r, char *ip,
                           size_t ipsz)
 {
-    b_int(c, st, 1, scan_id);
-    b_int(c, st, 2, (int64_t)r->target_index);
+    b_int(c, st, KC_RP_SCAN_ID, scan_id);
+    b_int(c, st, KC_RP_TARGET_INDEX, (int64_t)r->target_index);
     if (r->addr.family == AF_INET) {
-        b_int(c, st, 3, kc_addr_v4(&r->addr));
-        b_null(c, st, 5);
+        b_int(c, st, KC_RP_ADDR, kc_addr_v4(&r->addr));
+        b_null(c, st, KC_RP_IP6);
     } else {
         kc_addr_format(&r->addr, ip, ipsz);
-        sqlite3_bind_text(st, 3, ip, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 5, r->addr.bytes, 16, SQLITE_STATIC);
-        b_other(c, 3);
-        b_other(c, 5);
+        sqlite3_bind_text(st, KC_RP_ADDR, ip, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, KC_RP_IP6, r->addr.bytes, 16, SQLITE_STATIC);
+        b_other(c, KC_RP_ADDR);
+        b_other(c, KC_RP_IP6);
     }
-    b_int(c, st, 6, r->port);
-    sqlite3_bind_text(st, 7, r->sni, -1, SQLITE_STATIC);
-    b_other(c, 7);
+    b_int(c, st, KC_RP_PORT, r->port);
+    sqlite3_bind_text(st, KC_RP_SNI, r->sni, -1, SQLITE_STATIC);
+    b_other(c, KC_RP_SNI);
 }
 
 /* started_at: integer ms since the epoch; finished_at as duration_ms. */
 static int bind_transport(struct kc_insert *ins, sqlite3_stmt *st,
                           const struct kc_result *r, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     int64_t started = kc_time_ms(r->started_us);
     int rc;
-    b_int(c, st, 8, (int)r->outcome);
-    bind_code_or_null(c, st, 9, (int)r->phase);
-    b_int(c, st, 11, started);
-    b_int(c, st, 12, kc_time_ms(r->finished_us) - started);
-    b_int(c, st, 13, r->connect_us);
-    b_int(c, st, 14, r->tls_us);
-    b_int(c, st, 15, r->rtt_us);
-    b_int(c, st, 16, r->attempts);
-    b_int(c, st, 21, (int)r->probe_set);
-    rc = bind_text_id(ins, st, 10, r->detail, err);
+    b_int(c, st, KC_RP_OUTCOME, (int)r->outcome);
+    bind_code_or_null(c, st, KC_RP_PHASE, (int)r->phase);
+    b_int(c, st, KC_RP_STARTED_AT, started);
+    b_int(c, st, KC_RP_DURATION_MS, kc_time_ms(r->finished_us) - started);
+    b_int(c, st, KC_RP_CONNECT_US, r->connect_us);
+    b_int(c, st, KC_RP_TLS_US, r->tls_us);
+    b_int(c, st, KC_RP_RTT_US, r->rtt_us);
+    b_int(c, st, KC_RP_ATTEMPTS, r->attempts);
+    b_int(c, st, KC_RP_PROBE_SET, (int)r->probe_set);
+    rc = bind_text_id(ins, st, KC_RP_DETAIL, r->detail, err);
     if (rc == 0)
-        rc = bind_text_id(ins, st, 17, r->tls_version, err);
+        rc = bind_text_id(ins, st, KC_RP_TLS_VERSION, r->tls_version, err);
     if (rc == 0)
-        rc = bind_text_id(ins, st, 18, r->cipher, err);
+        rc = bind_text_id(ins, st, KC_RP_CIPHER, r->cipher, err);
     if (rc == 0)
-        rc = bind_text_id(ins, st, 19, r->alpn, err);
+        rc = bind_text_id(ins, st, KC_RP_ALPN, r->alpn, err);
     return rc;
 }
 
-/* Verdict parameters 22..32 and 40..44, shared with kc_store_update_verdict
- * via the same numbering (see read.c). */
+/* The verdict's parameters, shared with kc_store_update_verdict (read.c). */
 int kc_bind_verdict(struct kc_insert *ins, sqlite3_stmt *st,
                     const struct kc_result *r, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     int64_t vid;
     int rc;
-    b_int_or_null(c, st, 22, r->is_kubernetes);
-    bind_code_or_null(c, st, 24, (int)r->posture);
-    kc_bind_bytes(st, 25, &r->git_version);
-    b_other(c, 25);
-    b_int_or_null(c, st, 26, r->major);
-    b_int_or_null(c, st, 27, r->minor);
-    b_int_or_null(c, st, 28, r->patch);
+    kc_bind_int_nullable(c, st, KC_RP_IS_KUBERNETES, r->is_kubernetes);
+    bind_code_or_null(c, st, KC_RP_POSTURE, (int)r->posture);
+    kc_bind_bytes(st, KC_RP_GIT_VERSION, &r->git_version);
+    b_other(c, KC_RP_GIT_VERSION);
+    kc_bind_int_nullable(c, st, KC_RP_MAJOR, r->major);
+    kc_bind_int_nullable(c, st, KC_RP_MINOR, r->minor);
+    kc_bind_int_nullable(c, st, KC_RP_PATCH, r->patch);
     if (r->major >= 0)
-        b_int(c, st, 29, r->prerelease);
+        b_int(c, st, KC_RP_PRERELEASE, r->prerelease);
     else
-        b_null(c, st, 29);
-    bind_code_or_null(c, st, 30, (int)r->vendor);
-    b_int_or_null(c, st, 40, r->cluster_info_readable);
-    kc_bind_text_or_null(st, 41, r->cluster_ca_sha256);
-    b_other(c, 41);
-    b_int_or_null(c, st, 42, r->jws_keys);
-    b_int_or_null(c, st, 43, r->namespaces_count);
-    rc = bind_text_id(ins, st, 23, r->evidence, err);
+        b_null(c, st, KC_RP_PRERELEASE);
+    bind_code_or_null(c, st, KC_RP_VENDOR, (int)r->vendor);
+    kc_bind_int_nullable(c, st, KC_RP_CLUSTER_INFO_READABLE,
+                         r->cluster_info_readable);
+    kc_bind_text_or_null(st, KC_RP_CLUSTER_CA_SHA256, r->cluster_ca_sha256);
+    b_other(c, KC_RP_CLUSTER_CA_SHA256);
+    kc_bind_int_nullable(c, st, KC_RP_JWS_KEYS, r->jws_keys);
+    kc_bind_int_nullable(c, st, KC_RP_NAMESPACES_COUNT, r->namespaces_count);
+    rc = bind_text_id(ins, st, KC_RP_EVIDENCE, r->evidence, err);
     if (rc == 0)
-        rc = bind_text_id(ins, st, 31, r->vendor_suffix, err);
+        rc = bind_text_id(ins, st, KC_RP_VENDOR_SUFFIX, r->vendor_suffix, err);
     if (rc == 0)
-        rc = bind_text_id(ins, st, 44, r->classifier_version, err);
+        rc = bind_text_id(ins, st, KC_RP_CLASSIFIER_VERSION,
+                          r->classifier_version, err);
     if (rc == 0)
         rc = version_id(ins, r, &vid, err);
     if (rc == 0)
-        bind_id_or_null(c, st, 32, vid);
+        bind_id_or_null(c, st, KC_RP_VERSION_ID, vid);
     return rc;
 }
 
-/* Geo parameters 45..48 (same numbering in kc_store_update_geo). */
+/* The geo parameters, shared with kc_store_update_geo (read.c). */
 int kc_bind_geo(struct kc_insert *ins, sqlite3_stmt *st,
                 const struct kc_result *r, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
-    kc_bind_text_or_null(st, 45, r->country);
-    b_other(c, 45);
+    struct kc_bind_cache *c = cache_of(ins, st);
+    kc_bind_text_or_null(st, KC_RP_COUNTRY, r->country);
+    b_other(c, KC_RP_COUNTRY);
     if (r->asn != 0)
-        b_int(c, st, 46, r->asn);
+        b_int(c, st, KC_RP_ASN, r->asn);
     else
-        b_null(c, st, 46);
-    bind_code_or_null(c, st, 48, (int)r->provider);
-    return bind_text_id(ins, st, 47, r->as_org, err);
+        b_null(c, st, KC_RP_ASN);
+    bind_code_or_null(c, st, KC_RP_PROVIDER, (int)r->provider);
+    return bind_text_id(ins, st, KC_RP_AS_ORG, r->as_org, err);
 }
 
 /* ---- probes ---- */
@@ -808,7 +824,7 @@ static int bind_probe_fields(struct kc_insert *ins, sqlite3_stmt *st,
                              int base, const struct kc_probe_result *p,
                              struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     int64_t bid;
     int rc = body_id(ins, &p->content_type, &p->body, &bid, err);
     if (rc != 0)
@@ -836,7 +852,7 @@ static int bind_probe(struct kc_insert *ins, sqlite3_stmt *st, int base,
                       int64_t result_id, int seq,
                       const struct kc_probe_result *p, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     b_int(c, st, base + 1, result_id);
     b_int(c, st, base + 2, seq);
     return bind_probe_fields(ins, st, base, p, err);
@@ -846,10 +862,10 @@ static int bind_probe(struct kc_insert *ins, sqlite3_stmt *st, int base,
 static int bind_probe0(struct kc_insert *ins, sqlite3_stmt *st,
                        const struct kc_result *r, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     if (r->n_probes > 0)
-        return bind_probe_fields(ins, st, P0_BASE, &r->probes[0], err);
-    for (int i = P0_BASE + 3; i <= P0_BASE + 9; i++)
+        return bind_probe_fields(ins, st, KC_RP_P0_BASE, &r->probes[0], err);
+    for (int i = KC_RP_P0_BASE + 3; i <= KC_RP_P0_BASE + 9; i++)
         b_null(c, st, i);
     return 0;
 }
@@ -898,21 +914,21 @@ static int bind_result(struct kc_insert *ins, sqlite3_stmt *st,
                        const struct kc_result *r, bool full, char *ip,
                        size_t ipsz, struct kc_error *err)
 {
-    struct bind_cache *c = cache_of(ins, st);
+    struct kc_bind_cache *c = cache_of(ins, st);
     int64_t cid, cls;
     int rc = cert_id(ins, &r->cert, &cid, err);
     if (rc != 0)
         return rc;
     sqlite3_reset(st);
     bind_identity(c, st, ins->scan_id, r, ip, ipsz);
-    bind_id_or_null(c, st, 20, cid);
+    bind_id_or_null(c, st, KC_RP_CERT_ID, cid);
     rc = bind_transport(ins, st, r, err);
     if (rc == 0 && full) {
         rc = kc_bind_verdict(ins, st, r, err);
     } else if (rc == 0) {
-        b_int_or_null(c, st, 22, r->is_kubernetes);
+        kc_bind_int_nullable(c, st, KC_RP_IS_KUBERNETES, r->is_kubernetes);
         rc = kc_insert_text_id(ins, r->classifier_version, &cls, err);
-        bind_id_or_null(c, st, 44, cls);
+        bind_id_or_null(c, st, KC_RP_CLASSIFIER_VERSION, cls);
     }
     if (rc == 0)
         rc = kc_bind_geo(ins, st, r, err);

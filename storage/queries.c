@@ -162,13 +162,6 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *)sqlite3_column_text(st, i); /* NULL for NULL */
 }
 
-static int col_int(sqlite3_stmt *st, int i, int null_value)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? null_value
-               : sqlite3_column_int(st, i);
-}
-
 /* The scan's Kubernetes rows in stored (rowid) order: through an index
  * on scan_id the table would be visited in random order, 3x slower over
  * millions of rows. "+" keeps the planner on the rowid range. */
@@ -246,7 +239,7 @@ static const char *code_or_null(const char *name)
 /* Runs a prepared groups statement, handing each row to cb. */
 static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
                          int (*cb)(void *ctx,
-                                   const struct kc_report_group *g),
+                                   const struct kc_report_row *g),
                          void *ctx, struct kc_error *err)
 {
     struct org_cache *orgs = calloc(1, sizeof(*orgs));
@@ -254,7 +247,7 @@ static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
                                      &orgs->get, err)
                   : kc_error_set(err, -ENOMEM, "out of memory");
     while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct kc_report_group g;
+        struct kc_report_row g;
         int64_t w = sqlite3_column_int64(st, 9);
         int64_t asn = sqlite3_column_int64(st, 7);
         rc = 0;
@@ -290,7 +283,7 @@ static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
 int kc_store_report_groups(struct kc_store *s, int64_t scan_id,
                            enum kc_count_unit unit,
                            int (*cb)(void *ctx,
-                                     const struct kc_report_group *g),
+                                     const struct kc_report_row *g),
                            void *ctx, struct kc_error *err)
 {
     sqlite3_stmt *st;
@@ -324,7 +317,7 @@ int kc_store_report_groups(struct kc_store *s, int64_t scan_id,
 int kc_store_report_groups_part(struct kc_store *s, int64_t scan_id,
                                 uint64_t lo, uint64_t hi,
                                 int (*cb)(void *ctx,
-                                          const struct kc_report_group *g),
+                                          const struct kc_report_row *g),
                                 void *ctx, struct kc_error *err)
 {
     sqlite3_stmt *st;
@@ -410,7 +403,7 @@ int kc_store_report_diff(struct kc_store *s, int64_t a, int64_t b,
             struct kc_report_change c = {
                 .kind = sqlite3_column_int(st, 0),
                 .ip = col_text(st, 1),
-                .port = col_int(st, 2, 0),
+                .port = kc_column_int(st, 2, 0),
                 .sni = col_text(st, 3),
                 .old_value = col_text(st, 4),
                 .new_value = col_text(st, 5),
@@ -448,11 +441,6 @@ static const char import_scan_sql[] =
     " specs = ?3, targets_total = ?4, dispatched = ?4, completed = ?4,"
     " stored = ?5, kubernetes = ?5, count_ok = ?5 WHERE id = ?1";
 
-static int bind_int_null(sqlite3_stmt *st, int i, int v)
-{
-    return v < 0 ? sqlite3_bind_null(st, i) : sqlite3_bind_int(st, i, v);
-}
-
 static int insert_buckets(struct kc_store *s, int64_t scan_id,
                           const struct kc_import_bucket *b, size_t n,
                           uint64_t *total, struct kc_error *err)
@@ -468,9 +456,9 @@ static int insert_buckets(struct kc_store *s, int64_t scan_id,
         sqlite3_bind_int64(st, 1, scan_id);
         sqlite3_bind_int64(st, 2, (int64_t)i);
         sqlite3_bind_text(st, 3, b[i].git_version, -1, SQLITE_STATIC);
-        bind_int_null(st, 4, b[i].major);
-        bind_int_null(st, 5, b[i].minor);
-        bind_int_null(st, 6, b[i].patch);
+        kc_bind_int_nullable(NULL, st, 4, b[i].major);
+        kc_bind_int_nullable(NULL, st, 5, b[i].minor);
+        kc_bind_int_nullable(NULL, st, 6, b[i].patch);
         sqlite3_bind_int(st, 7, b[i].prerelease);
         kc_bind_text_or_null(st, 8, kc_vendor_str(b[i].vendor));
         kc_bind_text_or_null(st, 9, b[i].vendor_suffix);

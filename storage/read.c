@@ -33,18 +33,12 @@ static const char rebuild_sql[] =
     " c.sans, c.san_count, c.key_type, c.key_bits, c.key_curve, c.sig_alg,"
     " c.not_before, c.not_after, c.chain_len, c.der, r.classifier_version"
     " FROM results r LEFT JOIN certificates c ON c.id = r.cert_id"
-    " WHERE (?1 = 0 OR r.scan_id = ?1) ORDER BY r.id";
+    " WHERE (:scan_id = 0 OR r.scan_id = :scan_id) ORDER BY r.id";
 
 static const char probes_sql[] =
     "SELECT probe, sent, answered, outcome, status, has_audit_id,"
     " has_pf_flowschema, has_pf_prioritylevel, content_type, body,"
-    " body_total, rtt_us FROM probes WHERE result_id = ?1 ORDER BY seq";
-
-static int col_int(sqlite3_stmt *st, int i, int null_value)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL
-               ? null_value : sqlite3_column_int(st, i);
-}
+    " body_total, rtt_us FROM probes WHERE result_id = ? ORDER BY seq";
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {
@@ -83,20 +77,20 @@ static void rebuild_transport(sqlite3_stmt *st, struct kc_result *r)
 static int rebuild_verdict(sqlite3_stmt *st, struct kc_result *r)
 {
     int rc = 0;
-    r->is_kubernetes = col_int(st, C_ISK8S, -1);
+    r->is_kubernetes = kc_column_int(st, C_ISK8S, -1);
     kc_column_str(st, C_EVIDENCE, r->evidence, sizeof(r->evidence));
     kc_posture_parse(col_text(st, C_POSTURE), &r->posture);
-    r->major = col_int(st, C_MAJOR, -1);
-    r->minor = col_int(st, C_MINOR, -1);
-    r->patch = col_int(st, C_PATCH, -1);
-    r->prerelease = col_int(st, C_PRERELEASE, 0) != 0;
+    r->major = kc_column_int(st, C_MAJOR, -1);
+    r->minor = kc_column_int(st, C_MINOR, -1);
+    r->patch = kc_column_int(st, C_PATCH, -1);
+    r->prerelease = kc_column_int(st, C_PRERELEASE, 0) != 0;
     kc_vendor_parse(col_text(st, C_VENDOR), &r->vendor);
     kc_column_str(st, C_VSUFFIX, r->vendor_suffix, sizeof(r->vendor_suffix));
-    r->cluster_info_readable = col_int(st, C_CIREAD, -1);
+    r->cluster_info_readable = kc_column_int(st, C_CIREAD, -1);
     kc_column_str(st, C_CACA, r->cluster_ca_sha256,
                   sizeof(r->cluster_ca_sha256));
-    r->jws_keys = col_int(st, C_JWS, -1);
-    r->namespaces_count = col_int(st, C_NS, -1);
+    r->jws_keys = kc_column_int(st, C_JWS, -1);
+    r->namespaces_count = kc_column_int(st, C_NS, -1);
     kc_column_str(st, C_COUNTRY, r->country, sizeof(r->country));
     r->asn = (uint32_t)sqlite3_column_int64(st, C_ASN);
     kc_column_str(st, C_ASORG, r->as_org, sizeof(r->as_org));
@@ -152,7 +146,7 @@ static int rebuild_probes(sqlite3_stmt *pst, int64_t id, struct kc_result *r)
         p->sent = sqlite3_column_int(pst, 1) != 0;
         p->answered = sqlite3_column_int(pst, 2) != 0;
         kc_outcome_parse(col_text(pst, 3), &p->outcome);
-        p->status = col_int(pst, 4, 0);
+        p->status = kc_column_int(pst, 4, 0);
         p->has_audit_id = sqlite3_column_int(pst, 5) != 0;
         p->has_pf_flowschema = sqlite3_column_int(pst, 6) != 0;
         p->has_pf_prioritylevel = sqlite3_column_int(pst, 7) != 0;
@@ -223,7 +217,8 @@ int kc_store_foreach_result(struct kc_store *s, int64_t scan_id,
     if (rc == 0)
         rc = kc_store_prepare(s, probes_sql, &pst, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, scan_id);
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":scan_id"),
+                           scan_id);
         rc = walk(s, st, pst, cb, ctx, err);
     }
     sqlite3_finalize(st);
@@ -237,18 +232,33 @@ int kc_store_foreach_result(struct kc_store *s, int64_t scan_id,
     return rc != 0 ? rc : crc;
 }
 
-/* Schema v4: codes, text ids and the versions row (kc_bind_verdict). */
+/* Schema v4: codes, text ids and the versions row (kc_bind_verdict, with
+ * the parameters of the result-row INSERT: KC_RP_* in storage-private.h). */
 static const char verdict_sql[] =
-    "UPDATE result_rows SET is_kubernetes = ?22, evidence = ?23,"
-    " posture = ?24, git_version = ?25, major = ?26, minor = ?27,"
-    " patch = ?28, prerelease = ?29, vendor = ?30, vendor_suffix = ?31,"
-    " version_id = ?32, cluster_info_readable = ?40,"
-    " cluster_ca_sha256 = ?41, jws_keys = ?42, namespaces_count = ?43,"
-    " classifier_version = ?44 WHERE id = ?1";
+    "UPDATE result_rows SET is_kubernetes = " KC_SQLP(KC_RP_IS_KUBERNETES)
+    ", evidence = " KC_SQLP(KC_RP_EVIDENCE)
+    ", posture = " KC_SQLP(KC_RP_POSTURE)
+    ", git_version = " KC_SQLP(KC_RP_GIT_VERSION)
+    ", major = " KC_SQLP(KC_RP_MAJOR)
+    ", minor = " KC_SQLP(KC_RP_MINOR)
+    ", patch = " KC_SQLP(KC_RP_PATCH)
+    ", prerelease = " KC_SQLP(KC_RP_PRERELEASE)
+    ", vendor = " KC_SQLP(KC_RP_VENDOR)
+    ", vendor_suffix = " KC_SQLP(KC_RP_VENDOR_SUFFIX)
+    ", version_id = " KC_SQLP(KC_RP_VERSION_ID)
+    ", cluster_info_readable = " KC_SQLP(KC_RP_CLUSTER_INFO_READABLE)
+    ", cluster_ca_sha256 = " KC_SQLP(KC_RP_CLUSTER_CA_SHA256)
+    ", jws_keys = " KC_SQLP(KC_RP_JWS_KEYS)
+    ", namespaces_count = " KC_SQLP(KC_RP_NAMESPACES_COUNT)
+    ", classifier_version = " KC_SQLP(KC_RP_CLASSIFIER_VERSION)
+    " WHERE id = " KC_SQLP(KC_RP_ROW_ID);
 
 static const char geo_sql[] =
-    "UPDATE result_rows SET country = ?45, asn = ?46, as_org = ?47,"
-    " provider = ?48, geo_source = ?2 WHERE id = ?1";
+    "UPDATE result_rows SET country = " KC_SQLP(KC_RP_COUNTRY)
+    ", asn = " KC_SQLP(KC_RP_ASN) ", as_org = " KC_SQLP(KC_RP_AS_ORG)
+    ", provider = " KC_SQLP(KC_RP_PROVIDER)
+    ", geo_source = " KC_SQLP(KC_RP_GEO_SOURCE)
+    " WHERE id = " KC_SQLP(KC_RP_ROW_ID);
 
 static int bind_update(struct kc_store *s, sqlite3_stmt *st, bool geo,
                        const struct kc_result *r, const char *geo_source,
@@ -265,9 +275,9 @@ static int bind_update(struct kc_store *s, sqlite3_stmt *st, bool geo,
     rc = kc_insert_text_id(s->upd, geo_source, &src, err);
     if (rc == 0) {
         if (src != 0)
-            sqlite3_bind_int64(st, 2, src);
+            sqlite3_bind_int64(st, KC_RP_GEO_SOURCE, src);
         else
-            sqlite3_bind_null(st, 2);
+            sqlite3_bind_null(st, KC_RP_GEO_SOURCE);
         rc = kc_bind_geo(s->upd, st, r, err);
     }
     return rc;
@@ -282,7 +292,7 @@ static int update_one(struct kc_store *s, const char *sql, int64_t id,
     kc_store_lock(s);
     rc = kc_store_prepare(s, sql, &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, KC_RP_ROW_ID, id);
         rc = bind_update(s, st, sql == geo_sql, r, geo_source, err);
         step = rc == 0 ? sqlite3_step(st) : SQLITE_DONE;
         sqlite3_finalize(st);

@@ -53,13 +53,89 @@ int kc_store_end(struct kc_store *s, int rc, struct kc_error *err);
 void kc_store_lock(struct kc_store *s);
 void kc_store_unlock(struct kc_store *s);
 
+/*
+ * Parameter numbers of the result-row INSERTs (insert.c) and of the
+ * UPDATEs of a row's verdict or geo columns (read.c). Both bind through
+ * kc_bind_verdict / kc_bind_geo, so a column has the same number in every
+ * statement. SQL text names a parameter as KC_SQLP(KC_RP_...), never as a
+ * literal "?NN", and C code binds the same name: a new column takes a free
+ * number here and cannot shift the others. Free: 4, 33..39, 56..63 (the
+ * binding cache has 64 slots). In the UPDATEs, KC_RP_ROW_ID and
+ * KC_RP_GEO_SOURCE reuse 1 and 2, which they do not bind otherwise.
+ */
+#define KC_RP_SCAN_ID 1
+#define KC_RP_TARGET_INDEX 2
+#define KC_RP_ADDR 3
+#define KC_RP_IP6 5
+#define KC_RP_PORT 6
+#define KC_RP_SNI 7
+#define KC_RP_OUTCOME 8
+#define KC_RP_PHASE 9
+#define KC_RP_DETAIL 10
+#define KC_RP_STARTED_AT 11
+#define KC_RP_DURATION_MS 12
+#define KC_RP_CONNECT_US 13
+#define KC_RP_TLS_US 14
+#define KC_RP_RTT_US 15
+#define KC_RP_ATTEMPTS 16
+#define KC_RP_TLS_VERSION 17
+#define KC_RP_CIPHER 18
+#define KC_RP_ALPN 19
+#define KC_RP_CERT_ID 20
+#define KC_RP_PROBE_SET 21
+#define KC_RP_IS_KUBERNETES 22
+#define KC_RP_EVIDENCE 23
+#define KC_RP_POSTURE 24
+#define KC_RP_GIT_VERSION 25
+#define KC_RP_MAJOR 26
+#define KC_RP_MINOR 27
+#define KC_RP_PATCH 28
+#define KC_RP_PRERELEASE 29
+#define KC_RP_VENDOR 30
+#define KC_RP_VENDOR_SUFFIX 31
+#define KC_RP_VERSION_ID 32
+#define KC_RP_CLUSTER_INFO_READABLE 40
+#define KC_RP_CLUSTER_CA_SHA256 41
+#define KC_RP_JWS_KEYS 42
+#define KC_RP_NAMESPACES_COUNT 43
+#define KC_RP_CLASSIFIER_VERSION 44
+#define KC_RP_COUNTRY 45
+#define KC_RP_ASN 46
+#define KC_RP_AS_ORG 47
+#define KC_RP_PROVIDER 48
+#define KC_RP_P0_PROBE 49
+#define KC_RP_P0_FLAGS 50
+#define KC_RP_P0_OUTCOME 51
+#define KC_RP_P0_STATUS 52
+#define KC_RP_P0_BODY_ID 53
+#define KC_RP_P0_BODY_TOTAL 54
+#define KC_RP_P0_RTT_US 55
+#define KC_RP_ROW_ID 1
+#define KC_RP_GEO_SOURCE 2
+/* A probe row's columns 3..9 (probe .. rtt_us) sit at base + 3..9: for
+ * the result row's p0_* columns, base is KC_RP_P0_BASE. */
+#define KC_RP_P0_BASE (KC_RP_P0_PROBE - 3)
+_Static_assert(KC_RP_P0_RTT_US == KC_RP_P0_BASE + 9,
+               "p0_* parameters are consecutive");
+
+/* "?N" for a parameter number defined above. */
+#define KC_SQLP(n) KC_SQLP_(n)
+#define KC_SQLP_(n) "?" #n
+
 /* Binding helpers: NULL for absent/empty as the schema documents. */
 void kc_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
 void kc_bind_bytes(sqlite3_stmt *st, int i, const struct kc_bytes *b);
-void kc_bind_int_or_null(sqlite3_stmt *st, int i, long long v);
+/* Binds v, or NULL for a negative v (the -1 markers of struct kc_result).
+ * c is the statement's record of its current bindings (insert.c), which
+ * skips a rebind of the same value; NULL binds every time. */
+struct kc_bind_cache;
+void kc_bind_int_nullable(struct kc_bind_cache *c, sqlite3_stmt *st, int i,
+                          int64_t v);
 /* Copies a column into b (NULL column -> absent). 0 or -ENOMEM. */
 int kc_column_bytes(sqlite3_stmt *st, int i, struct kc_bytes *b);
 void kc_column_str(sqlite3_stmt *st, int i, char *out, size_t size);
+/* An integer column, null_value for NULL. */
+int kc_column_int(sqlite3_stmt *st, int i, int null_value);
 
 /* results.started_at/finished_at: integer milliseconds since the epoch
  * (floor, so a negative time still rounds towards the past). */

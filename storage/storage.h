@@ -147,7 +147,7 @@ struct kc_sink *kc_store_sink_new(struct kc_store *s, int64_t scan_id,
                                   struct kc_error *err);
 
 /* ------------------------------------------------------------------ */
-/* Extensions (storage engineer)                                       */
+/* Counters, re-reading and updating results, listing, SQL, merging   */
 /* ------------------------------------------------------------------ */
 
 /* The writer's counters (flush first for exact figures), to pass to
@@ -231,7 +231,7 @@ int kc_store_merge_check(const char *out_path, const char *const *in_paths,
                          size_t n, bool allow_partial, struct kc_error *err);
 
 /* ================================================================== */
-/* Queries for report/ (storage/queries.c, owned by the report engineer) */
+/* Queries for report/ and bucket import (storage/queries.c)         */
 /* ================================================================== */
 
 /* What `kcensus report --unit` counts. */
@@ -264,29 +264,15 @@ int kc_store_report_scans(struct kc_store *s, struct kc_report_scan **out,
 int kc_store_report_scan(struct kc_store *s, int64_t id,
                          struct kc_report_scan *out, struct kc_error *err);
 
-/* One group of counted Kubernetes units (strings NULL for SQL NULL, valid
- * only during the callback; major/minor -1, port/asn 0 when NULL). */
-struct kc_report_group {
-    const char *git_version;
-    int major, minor;
-    const char *vendor;
-    const char *posture;
-    int port;
-    const char *country;
-    uint32_t asn;
-    const char *as_org;
-    uint64_t weight;
-    size_t git_version_len; /* its bytes: a BLOB may hold NUL bytes */
-};
-
 /* Streams the scan's Kubernetes rows reduced to `unit` (one representative
  * row per address or cluster: the lowest result id; imported bucket rows,
- * which have no address, are their own unit) with their weights. A
- * negative return from cb stops and is returned. */
+ * which have no address, are their own unit) with their weights; the
+ * row's strings are valid only during the callback. A negative return
+ * from cb stops and is returned. */
 int kc_store_report_groups(struct kc_store *s, int64_t scan_id,
                            enum kc_count_unit unit,
                            int (*cb)(void *ctx,
-                                     const struct kc_report_group *g),
+                                     const struct kc_report_row *g),
                            void *ctx, struct kc_error *err);
 
 /* The same for unit endpoint over the scan's rows whose result id is in
@@ -299,7 +285,7 @@ int kc_store_report_index_range(struct kc_store *s, int64_t scan_id,
 int kc_store_report_groups_part(struct kc_store *s, int64_t scan_id,
                                 uint64_t lo, uint64_t hi,
                                 int (*cb)(void *ctx,
-                                          const struct kc_report_group *g),
+                                          const struct kc_report_row *g),
                                 void *ctx, struct kc_error *err);
 
 /* One change between scans a and b of a Kubernetes endpoint (ip, port,

@@ -464,12 +464,11 @@ void kc_bind_bytes(sqlite3_stmt *st, int i, const struct kc_bytes *b)
                           SQLITE_STATIC);
 }
 
-void kc_bind_int_or_null(sqlite3_stmt *st, int i, long long v)
+int kc_column_int(sqlite3_stmt *st, int i, int null_value)
 {
-    if (v < 0)
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_int64(st, i, v);
+    return sqlite3_column_type(st, i) == SQLITE_NULL
+               ? null_value
+               : sqlite3_column_int(st, i);
 }
 
 int kc_column_bytes(sqlite3_stmt *st, int i, struct kc_bytes *b)

@@ -4,7 +4,6 @@
  * plus the user's opt-out file; and the optional allowlist.
  */
 #include <errno.h>
-#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,11 +130,12 @@ out:
     return rc;
 }
 
-void kc_ivals_sha256(const struct kc_ivals *s, char out[65])
+void kc_ivals_sha256(const struct kc_ivals *s, char out[KC_SHA256_HEX])
 {
-    struct sha256_ctx ctx;
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
+    struct kc_sha256 *h = kc_sha256_new();
+    out[0] = '\0';
+    if (h == NULL)
+        return;
     for (size_t i = 0; i < s->n; i++) {
         struct kc_addr a, b;
         char lo[64], hi[64], line[140];
@@ -145,9 +145,7 @@ void kc_ivals_sha256(const struct kc_ivals *s, char out[65])
         kc_addr_format(&a, lo, sizeof(lo));
         kc_addr_format(&b, hi, sizeof(hi));
         n = kc_snprintf(line, sizeof(line), "%s-%s\n", lo, hi);
-        sha256_update(&ctx, n, (const uint8_t *)line);
+        kc_sha256_update(h, line, n);
     }
-    sha256_digest(&ctx, sizeof(digest), digest);
-    for (size_t i = 0; i < sizeof(digest); i++)
-        kc_snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    kc_sha256_finish_hex(h, out);
 }

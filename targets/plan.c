@@ -635,9 +635,10 @@ bool kc_targets_blocked(const struct kc_targets *t, const struct kc_addr *a)
     return kc_plan_excluded(t, kc_key_from_addr(a));
 }
 
-void kc_targets_blocklist_sha256(const struct kc_targets *t, char out[65])
+void kc_targets_blocklist_sha256(const struct kc_targets *t,
+                                 char out[KC_SHA256_HEX])
 {
-    memcpy(out, t->block_sha256, 65);
+    memcpy(out, t->block_sha256, KC_SHA256_HEX);
 }
 
 const char *kc_targets_lifts(const struct kc_targets *t)

@@ -151,7 +151,7 @@ int kc_cidr_file_read(const char *path, struct kc_ivals *s,
 int kc_blocklist_build(const struct kc_targets_config *cfg,
                        struct kc_ivals *block, struct kc_ivals *allow,
                        char *lifts, size_t lifts_size, struct kc_error *err);
-void kc_ivals_sha256(const struct kc_ivals *s, char out[65]);
+void kc_ivals_sha256(const struct kc_ivals *s, char out[KC_SHA256_HEX]);
 
 /* ---- the plan (plan.c) and its stream (stream.c) ---- */
 
@@ -202,7 +202,7 @@ struct kc_targets {
     bool skip_bad, has_allow;
     struct kc_ivals block, allow;
     char lifts[1024];
-    char block_sha256[65];
+    char block_sha256[KC_SHA256_HEX];
 
     /* Ranges being collected (freed once pieces are built). */
     struct kc_raw { kc_u128 lo, hi; uint16_t port; } *raw;

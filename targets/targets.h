@@ -87,7 +87,8 @@ bool kc_targets_is_stream(const struct kc_targets *t);
 bool kc_targets_blocked(const struct kc_targets *t, const struct kc_addr *a);
 /* SHA-256 hex of the effective blocklist and a text list of the lifts, for
  * the scan record. */
-void kc_targets_blocklist_sha256(const struct kc_targets *t, char out[65]);
+void kc_targets_blocklist_sha256(const struct kc_targets *t,
+                                 char out[KC_SHA256_HEX]);
 const char *kc_targets_lifts(const struct kc_targets *t);
 
 struct kc_target_iter;

@@ -110,31 +110,21 @@ static const char *ca_cn(enum fleet_cert_profile p)
     return "R3";
 }
 
+/* The CA's PEM text in base64, as kubeconfig's certificate-authority-data
+ * holds it (caller frees). */
 static char *pem_b64(X509 *ca)
 {
     BIO *pem = BIO_new(BIO_s_mem());
-    BIO *b64 = BIO_new(BIO_f_base64());
-    BIO *sink = BIO_new(BIO_s_mem());
     char *out = NULL;
-    if (pem && b64 && sink && PEM_write_bio_X509(pem, ca)) {
+    if (pem && PEM_write_bio_X509(pem, ca)) {
         char *p;
         long n = BIO_get_mem_data(pem, &p);
-        BIO_set_flags(b64, BIO_FLAGS_BASE64_NO_NL);
-        BIO_push(b64, sink);
-        if (BIO_write(b64, p, (int)n) == n && BIO_flush(b64) == 1) {
-            char *q;
-            long m = BIO_get_mem_data(sink, &q);
-            out = malloc((size_t)m + 1);
-            if (out) {
-                memcpy(out, q, (size_t)m);
-                out[m] = 0;
-            }
-        }
-        BIO_pop(b64);
+        size_t cap = KC_BASE64_LEN((size_t)n) + 1;
+        out = n > 0 ? malloc(cap) : NULL;
+        if (out)
+            kc_base64_encode(p, (size_t)n, out, cap);
     }
     BIO_free(pem);
-    BIO_free(b64);
-    BIO_free(sink);
     return out;
 }
 

@@ -139,8 +139,8 @@ void fleet_truth_of(const struct fleet_plan *plan, const struct fleet_member *m,
                     size_t port_index, struct fleet_truth *t);
 /* Writes the header and one row per (address, port) of the plan. */
 int fleet_truth_write(const struct fleet_plan *plan, FILE *f);
-/* Vendor of a gitVersion by the rules of issue 6 (fleet's own copy, so the
- * truth cross-checks classify/). */
+/* Vendor of a gitVersion by the rules of docs/classification.md (fleet's
+ * own copy, so the truth cross-checks classify/). */
 enum kc_vendor fleet_vendor_of(const char *git_version);
 /* Subject CN the member's leaf certificate carries. */
 const char *fleet_cert_cn(enum fleet_cert_profile p);

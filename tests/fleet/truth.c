@@ -1,10 +1,10 @@
 /*
  * truth.c - what a correct scan of the fleet must store, per (ip, port).
  *
- * The posture columns follow the rules of issue 6 applied to the answers
- * respond.c gives; they are derived here independently (a table per
+ * The posture columns follow the rules of docs/classification.md applied
+ * to the answers respond.c gives; they are derived here independently (a table per
  * behaviour) so that the truth cross-checks classify/ rather than copying
- * it. The vendor rules are likewise a separate copy of the issue's table.
+ * it. The vendor rules are likewise a separate copy of that document's table.
  */
 #include <regex.h>
 #include <string.h>
@@ -42,7 +42,7 @@ static const struct behaviour_truth behaviour_truths[FLEET_B__COUNT] = {
     [FLEET_B_NOT_K8S_JSON] = {0, KC_POSTURE_NONE, KC_POSTURE_NONE, false},
 };
 
-/* Issue 6, "Version and vendor": ordered, first match wins. */
+/* docs/classification.md, "Version and vendor": ordered, first match wins. */
 static const struct vendor_rule {
     enum kc_vendor vendor;
     const char *ere;

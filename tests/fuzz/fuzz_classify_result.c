@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     int ma, mi, pa;
     bool pre;
-    char suffix[64], hex[65];
+    char suffix[64], hex[KC_SHA256_HEX];
     kc_git_version_parse((const char *)d, left, &ma, &mi, &pa, &pre);
     kc_vendor_classify((const char *)d, left, suffix, sizeof suffix);
     kc_kubeconfig_ca_sha256((const char *)d, left, hex);

@@ -2,7 +2,7 @@
 """Starts kcensus-fleet with a spec and checks its truth CSV against what an
 independent client really sees: every (ip, port) row is probed with the
 default probe sequence (plus /api/v1/namespaces for posture_extended) and
-classified by the rules of issue 6, re-implemented here in a few lines, so
+classified by the rules of docs/classification.md, re-implemented here in a few lines, so
 the fleet's truth is tested against its own wire behaviour.
 
 Usage: check_truth.py FLEET SPEC [EXPECTED_MEMBERS [EXPECTED_BIND]]
@@ -106,7 +106,7 @@ def predates_livez(by):
 
 
 def classify(answers):
-    """Issue 6 rules: (is_kubernetes, posture, git_version)."""
+    """The classification rules: (is_kubernetes, posture, git_version)."""
     by = {p: (s, h, b) for p, s, h, b in answers}
     positive = contradiction = False
     git = ""

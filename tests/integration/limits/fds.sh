@@ -1,5 +1,5 @@
 #!/bin/bash
-# Scanning with few file descriptors (issue 10, resource exhaustion): with
+# Scanning with few file descriptors (resource exhaustion): with
 # `ulimit -n 64` and -c 1000 the scan must finish and every stored row must
 # equal the fleet's truth: EMFILE slows the scan down, it never becomes a
 # refused/closed result. Second run: 40 descriptors inherited from the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The database on a full disk (issue 10, resource exhaustion): scan into a
+# The database on a full disk (resource exhaustion): scan into a
 # database on a tmpfs too small for the results. The scan must stop with a
 # clear error and exit 1 (no crash, no hang); what it committed must be
 # intact (integrity_check ok, the scan row resumable); once the disk has

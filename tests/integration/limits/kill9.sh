@@ -1,6 +1,6 @@
 #!/bin/sh
 # kill -9 of a real scan at random moments, then `kcensus scan --resume`
-# (issue 10; the end-to-end version of storage's fake-writer crash test and
+# (the end-to-end version of storage's fake-writer crash test and
 # the SIGKILL counterpart of tests/integration/scanner/resume.sh, which
 # covers SIGINT). Five kills at random points of progress (seed printed;
 # KC_KILL_SEED replays it): each kill waits until the database holds a

@@ -1,5 +1,5 @@
 #!/bin/sh
-# More targets than ephemeral ports (issue 10, resource exhaustion): the
+# More targets than ephemeral ports (resource exhaustion): the
 # netns's net.ipv4.ip_local_port_range shrinks to 200 ports and the scan
 # covers more targets than that at -c 1000; every stored row must equal the
 # fleet's truth. Linux shares an ephemeral port between different

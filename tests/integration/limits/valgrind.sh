@@ -1,5 +1,5 @@
 #!/bin/sh
-# One integration scan under valgrind (issue 10): the fleet's test spec,
+# One integration scan under valgrind: the fleet's test spec,
 # -c 50 on one loop thread, every stored row equal to the truth, and
 # valgrind finds no memory error and no definite/possible leak (exit 99
 # otherwise). Slow suite: valgrind makes TLS ~30x slower, hence the long

@@ -182,7 +182,7 @@ static void test_kubeconfig_der(void **state)
     uint8_t der[4096];
     ssize_t n = kc_base64_decode(b, (size_t)(e - b), der, sizeof der);
     assert_true(n > 0);
-    char hex[65];
+    char hex[KC_SHA256_HEX];
     kc_sha256_hex(der, (size_t)n, hex);
     assert_string_equal(hex, CA_SHA256);
     /* Re-encode the base64 PEM body as-is on one line: that is DER b64. */
@@ -192,7 +192,7 @@ static void test_kubeconfig_der(void **state)
         if (*p != '\n')
             text[k++] = *p;
     text[k] = '\0';
-    char out[65] = "";
+    char out[KC_SHA256_HEX] = "";
     assert_true(kc_kubeconfig_ca_sha256(text, k, out));
     assert_string_equal(out, CA_SHA256);
     assert_false(kc_kubeconfig_ca_sha256("no key here", 11, out));

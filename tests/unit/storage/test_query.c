@@ -109,7 +109,7 @@ struct groups_seen {
     char gv[4][64];
 };
 
-static int groups_cb(void *ctx, const struct kc_report_group *g)
+static int groups_cb(void *ctx, const struct kc_report_row *g)
 {
     struct groups_seen *s = ctx;
     if (s->n < 4 && g->git_version != NULL &&

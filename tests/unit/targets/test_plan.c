@@ -286,7 +286,7 @@ static void test_blocklists(void **state)
     struct kc_targets *t, *t2;
     struct kc_error err = {0};
     struct kc_addr a;
-    char h1[65], h2[65];
+    char h1[KC_SHA256_HEX], h2[KC_SHA256_HEX];
     const char *specs[] = {"8.8.8.0/30:443", "127.0.0.1:443"};
     const char *allow[] = {"10.1.0.0/16"};
     struct walk w;
