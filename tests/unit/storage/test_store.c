@@ -269,6 +269,23 @@ static void check_cases(struct kc_store *s, const struct sql_case *c,
     }
 }
 
+/* A copy of tests/data/schema-vN.db, opened (so upgraded) for writing. */
+static struct kc_store *open_fixture(int version)
+{
+    struct kc_store *s;
+    struct kc_error err = {0};
+    char path[256], name[32], cmd[600];
+    kc_snprintf(name, sizeof(name), "v%d.db", version);
+    tmpdb_path(path, sizeof(path), name);
+    kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v%d.db %s", KC_TEST_DATA,
+                version, path);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
+    assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
+                     kc_store_schema_version());
+    return s;
+}
+
 /* Facts about the upgraded v2 fixture (tests/data/make-schema-v2.sh):
  * text timestamps became integer milliseconds, probe names became codes
  * that the views still show as names, nothing else changed. */
@@ -310,16 +327,8 @@ static const struct sql_case upgrade_v2_cases[] = {
 
 static void test_upgrade_v2(void **state)
 {
-    struct kc_store *s;
-    struct kc_error err = {0};
-    char path[256], cmd[600];
+    struct kc_store *s = open_fixture(2);
     (void)state;
-    tmpdb_path(path, sizeof(path), "v2.db");
-    kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v2.db %s", KC_TEST_DATA, path);
-    assert_int_equal(system(cmd), 0);
-    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
-    assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
-                     kc_store_schema_version());
     check_cases(s, upgrade_v2_cases, KC_ARRAY_LEN(upgrade_v2_cases));
     assert_int_equal(tmpdb_int(s, "PRAGMA foreign_keys"), 1);
     kc_store_close(s);
@@ -425,16 +434,9 @@ static void test_upgrade_v4(void **state)
     static const struct kc_store_release rel[] = {
         {26, NULL}, {27, "2025-06-28"}, {28, "2099-01-01"},
     };
-    struct kc_store *s;
+    struct kc_store *s = open_fixture(4);
     struct kc_error err = {0};
-    char path[256], cmd[600];
     (void)state;
-    tmpdb_path(path, sizeof(path), "v4.db");
-    kc_snprintf(cmd, sizeof(cmd), "cp %s/schema-v4.db %s", KC_TEST_DATA, path);
-    assert_int_equal(system(cmd), 0);
-    assert_int_equal(kc_store_open(path, 0, &s, &err), 0);
-    assert_int_equal(tmpdb_int(s, "PRAGMA user_version"),
-                     kc_store_schema_version());
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM releases"), 0);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM kubernetes_eol"
                                   " WHERE eol_status = 'newer_than_table'"),
