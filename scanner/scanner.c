@@ -28,6 +28,7 @@ void kc_scanner_config_init(struct kc_scanner_config *cfg)
     cfg->timeout_ms = 10000;
     cfg->dns_concurrency = 64;
     cfg->probes = KC_PROBES_DEFAULT;
+    cfg->max_reconnects = KC_SCANNER_DEFAULT_RECONNECTS;
 }
 
 /* ---------------- lists ---------------- */
@@ -171,6 +172,7 @@ static void worker_park(struct kc_worker *w, struct conn *c)
 {
     queue_push(&w->parked, c);
     atomic_fetch_add(&w->sc->parked, 1);
+    kc_conn_park(c);
 }
 
 static void worker_unparked(struct kc_worker *w, struct conn *prev,
@@ -261,6 +263,45 @@ void kc_worker_defer(struct kc_worker *w, struct conn *c)
     worker_host_release(w, c);
     queue_push(&w->waiting, c);
     kc_worker_kick(w);
+}
+
+void kc_worker_lookup_begin(struct kc_worker *w)
+{
+    w->dns_inflight++;
+}
+
+void kc_worker_lookup_end(struct kc_worker *w)
+{
+    w->dns_inflight--;
+    kc_worker_kick(w); /* someone may wait for the lookup slot */
+}
+
+bool kc_worker_blocked(struct kc_worker *w, const struct kc_addr *a)
+{
+    struct kc_scanner *sc = w->sc;
+    if (sc->src.blocked == NULL)
+        return false;
+    pthread_mutex_lock(&sc->dispatch_lock);
+    bool blocked = sc->src.blocked(sc->src.ctx, a);
+    pthread_mutex_unlock(&sc->dispatch_lock);
+    return blocked;
+}
+
+uint64_t kc_worker_reconnect_wait(struct kc_worker *w)
+{
+    uint64_t now = uv_now(&w->loop);
+    uint64_t wait = kc_rate_wait_ms(&w->rate, now);
+    if (wait > 0)
+        return wait;
+    kc_rate_take(&w->rate, now);
+    atomic_fetch_add(&w->sc->reconnects, 1);
+    return 0;
+}
+
+void kc_worker_transition(struct kc_worker *w, enum conn_state from,
+                          enum conn_state to)
+{
+    w->transitions[from][to]++;
 }
 
 void kc_worker_slow_down(struct kc_worker *w)
@@ -715,8 +756,19 @@ void kc_scanner_stats(struct kc_scanner *sc, struct kc_scanner_stats *out)
     for (size_t i = 0; i < KC_OUTCOME__COUNT; i++)
         out->by_outcome[i] = atomic_load(&sc->by_outcome[i]);
     out->parked = atomic_load(&sc->parked);
+    out->reconnects = atomic_load(&sc->reconnects);
     out->concurrency = sc->cfg.concurrency;
     out->threads = sc->nthreads;
+}
+
+uint64_t kc_scanner_transitions(struct kc_scanner *sc, size_t from, size_t to)
+{
+    uint64_t n = 0;
+    if (from >= CONN__STATES || to >= CONN__STATES)
+        return 0;
+    for (uint32_t i = 0; i < sc->nthreads; i++)
+        n += sc->workers[i]->transitions[from][to];
+    return n;
 }
 
 const struct kc_error *kc_scanner_error(struct kc_scanner *sc)
