@@ -93,6 +93,11 @@ struct kc_insert {
 #define P0_PARAMS ", ?49, ?50, ?51, ?52, ?53, ?54, ?55"
 #define P0_BASE 46
 
+/* Schema v5: the connections the recorded attempt used. */
+#define CONNECTIONS_COL ", connections"
+#define CONNECTIONS_PARAM ", ?56"
+#define CONNECTIONS_PARAM_NO 56
+
 /* Column numbers of result_sql: update statements in read.c bind the same
  * numbers through kc_bind_verdict / kc_bind_geo. */
 static const char result_sql[] =
@@ -102,11 +107,12 @@ static const char result_sql[] =
     " cert_id, probe_set, is_kubernetes, evidence, posture, git_version,"
     " major, minor, patch, prerelease, vendor, vendor_suffix, version_id,"
     " cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count,"
-    " classifier_version, country, asn, as_org, provider" P0_COLS ")"
+    " classifier_version, country, asn, as_org, provider" P0_COLS
+    CONNECTIONS_COL ")"
     " VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,"
     " ?29, ?30, ?31, ?32, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48"
-    P0_PARAMS ")";
+    P0_PARAMS CONNECTIONS_PARAM ")";
 
 /* The same without the Kubernetes columns (NULL by omission), for the
  * common row that has no verdict beyond is_kubernetes: ~20 fewer bound
@@ -116,10 +122,10 @@ static const char result_short_sql[] =
     " port, sni, outcome, phase, detail, started_at, duration_ms,"
     " connect_us, tls_us, rtt_us, attempts, tls_version, cipher, alpn,"
     " cert_id, probe_set, is_kubernetes, classifier_version, country, asn,"
-    " as_org, provider" P0_COLS ")"
+    " as_org, provider" P0_COLS CONNECTIONS_COL ")"
     " VALUES (?1, ?2, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
     " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?44, ?45, ?46, ?47, ?48"
-    P0_PARAMS ")";
+    P0_PARAMS CONNECTIONS_PARAM ")";
 
 #define PROBE_COLS 9
 static const char probe_head_sql[] =
@@ -716,6 +722,7 @@ static int bind_transport(struct kc_insert *ins, sqlite3_stmt *st,
     b_int(c, st, 14, r->tls_us);
     b_int(c, st, 15, r->rtt_us);
     b_int(c, st, 16, r->attempts);
+    b_int(c, st, CONNECTIONS_PARAM_NO, r->connections);
     b_int(c, st, 21, (int)r->probe_set);
     rc = bind_text_id(ins, st, 10, r->detail, err);
     if (rc == 0)

@@ -616,7 +616,14 @@ static const char v4_sql[] =
     " WHERE r.p0_flags IS NOT NULL OR p.result_id IS NOT NULL"
     " GROUP BY r.id;";
 
-static const char *const migrations[] = {v1_sql, v2_sql, v3_sql, v4_sql};
+/* v5, connections: TCP connections the recorded attempt used (1 + the
+ * reconnects made when the server closed between probes; NULL in rows
+ * written before, which used one; 0 when none was made). */
+static const char v5_sql[] =
+    "ALTER TABLE result_rows ADD COLUMN connections INTEGER;";
+
+static const char *const migrations[] = {v1_sql, v2_sql, v3_sql, v4_sql,
+                                         v5_sql};
 
 const char *kc_schema_migration(int from_version)
 {
