@@ -859,23 +859,32 @@ static size_t count_answered(const struct kc_result *r, size_t *unsent)
     return answered;
 }
 
+/* Scans one target, a server that closes after every answer, on one
+ * loop with cfg's other settings; k gets the result. */
+static void scan_close_each(struct kc_scanner_config *cfg, struct keep_sink *k)
+{
+    uint16_t port;
+    struct test_server *s = test_server_start(TS_CLOSE_EACH, &port);
+    assert_non_null(s);
+    struct kc_target t[1];
+    target_v4(&t[0], "127.0.0.1", port);
+    cfg->threads = 1;
+    scan(t, 1, cfg, k);
+    test_server_stop(s);
+}
+
 /* The cap: 1 + max_reconnects connections; the probes never sent are in
  * the record as such, after the ones that were. */
 static void test_reconnect_cap(void **state)
 {
     static const uint32_t caps[] = {0, 2, 6};
-    uint16_t port;
-    struct test_server *s = test_server_start(TS_CLOSE_EACH, &port);
     for (size_t ci = 0; ci < KC_ARRAY_LEN(caps); ci++) {
-        struct kc_target t[1];
-        target_v4(&t[0], "127.0.0.1", port);
         struct kc_scanner_config cfg;
         kc_scanner_config_init(&cfg);
-        cfg.threads = 1;
         cfg.rate = 0;
         cfg.max_reconnects = caps[ci];
         struct keep_sink k;
-        scan(t, 1, &cfg, &k);
+        scan_close_each(&cfg, &k);
         const struct kc_result *r = &k.r[0];
         size_t unsent, answered = count_answered(r, &unsent);
         size_t want = caps[ci] + 1 < 6 ? caps[ci] + 1 : 6;
@@ -890,27 +899,20 @@ static void test_reconnect_cap(void **state)
         }
         keep_free(&k.base);
     }
-    test_server_stop(s);
 }
 
 /* The classifier's early stop is not an unanswered probe: nothing is
  * added to the record. */
 static void test_reconnect_early_stop(void **state)
 {
-    uint16_t port;
-    struct test_server *s = test_server_start(TS_CLOSE_EACH, &port);
-    struct kc_target t[1];
-    target_v4(&t[0], "127.0.0.1", port);
     struct kc_scanner_config cfg;
     kc_scanner_config_init(&cfg);
-    cfg.threads = 1;
     cfg.classifier.should_continue = stop_after_version;
     struct keep_sink k;
-    scan(t, 1, &cfg, &k);
+    scan_close_each(&cfg, &k);
     assert_int_equal(k.r[0].n_probes, 1);
     assert_int_equal(k.r[0].connections, 1);
     keep_free(&k.base);
-    test_server_stop(s);
 }
 
 /* A reconnect takes a rate token: at 1 connection/s the second waits,
@@ -918,17 +920,12 @@ static void test_reconnect_early_stop(void **state)
  * has (RECONNECTING -> CLOSING). */
 static void test_reconnect_rate_deadline(void **state)
 {
-    uint16_t port;
-    struct test_server *s = test_server_start(TS_CLOSE_EACH, &port);
-    struct kc_target t[1];
-    target_v4(&t[0], "127.0.0.1", port);
     struct kc_scanner_config cfg;
     kc_scanner_config_init(&cfg);
-    cfg.threads = 1;
     cfg.rate = 1;
-    cfg.timeout_ms = 600;
+    cfg.timeout_ms = 900; /* the next token comes 1000 ms after the first */
     struct keep_sink k;
-    scan(t, 1, &cfg, &k);
+    scan_close_each(&cfg, &k);
     const struct kc_result *r = &k.r[0];
     size_t unsent, answered = count_answered(r, &unsent);
     assert_int_equal(r->outcome, KC_OUTCOME_OK);
@@ -936,7 +933,6 @@ static void test_reconnect_rate_deadline(void **state)
     assert_int_equal(answered, 1);
     assert_int_equal(unsent, 5);
     keep_free(&k.base);
-    test_server_stop(s);
 }
 
 /* --retries from every phase that can time out: the handshake, the first

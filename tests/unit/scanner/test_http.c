@@ -200,6 +200,8 @@ static void test_interim_ceiling(void **state)
         if (k == 0)
             assert_int_equal(pr.status, 200);
         kc_http_rx_free(&rx);
+        kc_bytes_free(&pr.body);
+        kc_bytes_free(&pr.content_type);
     }
 }
 
