@@ -3,12 +3,14 @@
  * States (engine.h) and their transitions are listed in conn_next[] below;
  * conn_set_state() is the only writer of c->state and, in debug builds,
  * aborts on a transition the table does not list, naming both states.
- * conn_finish() is the only path that records an outcome and closes every
- * handle; conn_close_tcp() closes only the socket, for a reconnect or a
- * retry. Every close callback and a lookup called back late drop their
- * reference through conn_unref(), which alone decides what comes next
- * (free, wait again, reconnect). Every callback first stops the phase
- * timer and sends failures to conn_finish(). */
+ * conn_finish() is the only path that records an outcome; it and
+ * kc_conn_abandon() (a target dropped unwritten on stop, never connected)
+ * close every handle through conn_close_handles(); conn_close_tcp() closes
+ * only the socket, for a reconnect or a retry. Every close callback and a
+ * lookup called back late drop their reference through conn_unref(), which
+ * alone decides what comes next (free, wait again, reconnect). Every
+ * callback first stops the phase timer and sends failures to
+ * conn_finish(). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -430,9 +432,11 @@ static void on_write(uv_write_t *req, int status)
     struct wreq *wr = container_of(req, struct wreq, req);
     struct conn *c = req->handle->data;
     free(wr);
-    /* A write of a connection already closed for a reconnect fails
-     * (ECANCELED); it is not the new connection's failure. */
-    if (status < 0 && status != UV_ECANCELED && c->state != CONN_RECONNECTING)
+    /* Writes happen in TLS and HTTP only; one that failed before its
+     * socket was closed for a reconnect or a retry calls back after the
+     * close began, and is not the next connection's failure. */
+    if (status < 0 && status != UV_ECANCELED &&
+        (c->state == CONN_TLS || c->state == CONN_HTTP))
         conn_finish(c, KC_OUTCOME_CLOSED, KC_PHASE_NONE, "write failed");
 }
 
@@ -521,8 +525,7 @@ static bool conn_resend_after_close(struct conn *c)
         uv_now(&c->w->loop) >= c->deadline_ms)
         return false;
     struct kc_probe_result *p = &l->result.probes[l->probe];
-    kc_http_rx_free(&l->rx);
-    memset(p, 0, sizeof(*p));
+    memset(p, 0, sizeof(*p)); /* no byte of an answer: nothing to free */
     l->result.n_probes = l->probe;
     conn_start_reconnect(c);
     return true;

@@ -140,6 +140,11 @@ struct kc_rate {
 void kc_rate_init(struct kc_rate *r, double per_sec, uint64_t now_ms);
 /* Takes one token if available. */
 bool kc_rate_take(struct kc_rate *r, uint64_t now_ms);
+/* Takes one token, borrowing ahead down to -max_debt tokens if none is
+ * left (the borrowed ones delay kc_rate_take until repaid): 0, or the
+ * milliseconds until the debt would allow it. */
+uint64_t kc_rate_take_ahead(struct kc_rate *r, uint64_t now_ms,
+                            double max_debt);
 /* Milliseconds until a token is available (0 when one is). */
 uint64_t kc_rate_wait_ms(struct kc_rate *r, uint64_t now_ms);
 
