@@ -39,14 +39,15 @@ enum {
     OPT_RESUME,
     OPT_STATUS_FILE,
     OPT_GEOIP,
+    OPT_RECONNECTS,
 };
 
 static const struct cli_option options[] = {
     CLI_TARGET_OPTIONS,
     {"concurrency", OPT_CONCURRENCY, "N", "targets in flight (default "
      KC_STR(KC_SCANNER_DEFAULT_CONCURRENCY) ")"},
-    {"rate", OPT_RATE, "N", "new targets per second, 0 = unlimited (default "
-     KC_STR(KC_SCANNER_DEFAULT_RATE) ")"},
+    {"rate", OPT_RATE, "N", "new connections per second, reconnects included, "
+     "0 = unlimited (default " KC_STR(KC_SCANNER_DEFAULT_RATE) ")"},
     {"threads", OPT_THREADS, "N", "event loops (default: number of cores)"},
     {"timeout", OPT_TIMEOUT, "DUR", "absolute deadline per target (default "
      KC_STR(KC_SCANNER_DEFAULT_TIMEOUT_S) "s)"},
@@ -54,6 +55,9 @@ static const struct cli_option options[] = {
      "deadline of the TCP connect (default: --timeout)"},
     {"retries", OPT_RETRIES, "N", "retry refused/timed-out targets N times (default 0)"},
     {"per-host", OPT_PER_HOST, "N", "at most N in flight per address (hostnames: once resolved), across all loops (default 0: no cap)"},
+    {"reconnects", OPT_RECONNECTS, "N",
+     "new connections per target when the server closes between probes (at most one per probe; default "
+     KC_STR(KC_SCANNER_DEFAULT_RECONNECTS) ", 0 = none)"},
     {"probes", OPT_PROBES, "SET", "default|extended|version (extended reads namespaces)"},
     {"user-agent", OPT_USER_AGENT, "UA", "User-Agent (default names kcensus and a contact URL)"},
     {"store", OPT_STORE, "WHAT", "all|responsive|kubernetes (default responsive)"},
@@ -122,6 +126,7 @@ static int take_option(struct scan_opts *o, const struct cli_command *cmd,
     case OPT_CONNECT_TIMEOUT: ok = parse_ms(arg, &e->connect_timeout_ms); break;
     case OPT_RETRIES: ok = parse_u32(arg, 0, 10, &e->retries); break;
     case OPT_PER_HOST: ok = parse_u32(arg, 0, 1000000, &e->per_host); break;
+    case OPT_RECONNECTS: ok = parse_u32(arg, 0, 100, &e->max_reconnects); break;
     case OPT_PROBES: ok = kc_probe_set_parse(arg, &e->probes); break;
     case OPT_USER_AGENT:
         ok = arg[0] != '\0' && strpbrk(arg, "\r\n") == NULL;
