@@ -86,6 +86,8 @@ const struct cli_command *cli_find_command(const char *name);
 
 /* kcensus(1) in roff from the option tables (man.c). */
 void cli_print_man(FILE *f);
+/* A bash completion script from the option tables (completion.c). */
+void cli_print_bash_completion(FILE *f);
 
 /* Subcommands not yet built share this: says so, exits 2. */
 int cli_not_built(const struct cli_command *cmd, int argc, char **argv);

@@ -36,6 +36,14 @@ int main(int argc, char **argv)
         cli_print_man(stdout);
         return CLI_EXIT_OK;
     }
+    if (strcmp(argv[1], "--completion") == 0) {
+        if (argc != 3 || strcmp(argv[2], "bash") != 0) {
+            fprintf(stderr, "kcensus: --completion takes 'bash'\n");
+            return CLI_EXIT_USAGE;
+        }
+        cli_print_bash_completion(stdout);
+        return CLI_EXIT_OK;
+    }
     if (argv[1][0] == '-') {
         fprintf(stderr, "kcensus: unknown option '%s'\n", argv[1]);
         return CLI_EXIT_USAGE;
