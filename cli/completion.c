@@ -20,7 +20,7 @@ static bool arg_is_path(const char *arg)
  */
 static bool help_choices(const char *help, char *out, size_t size)
 {
-    size_t n = strcspn(help, " ,("), o = 0;
+    size_t n = strcspn(help, " ,(:;"), o = 0;
     if (memchr(help, '|', n) == NULL || n + 1 > size)
         return false;
     for (size_t i = 0; i < n; i++) {

@@ -8,6 +8,7 @@ Usage: check_install.py BUILD_DIR
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -58,8 +59,8 @@ def check_completion(kcensus, script):
     for cmd in ("scan", "scans", "sql"):
         helptext = subprocess.run([kcensus, cmd, "--help"], check=True,
                                   capture_output=True, text=True).stdout
-        longs = {w.rstrip(",") for w in helptext.split()
-                 if w.startswith("--")}
+        longs = set(re.findall(r"^ +(?:-\w, )?(--[a-z0-9-]+)", helptext,
+                               re.M))
         offered = complete(script, ["kcensus", cmd, "--"])
         if not longs or longs - offered:
             fail("kcensus %s: --help lists %s, completion misses %s"
