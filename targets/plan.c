@@ -552,19 +552,19 @@ static int load_endpoints(struct kc_targets *t,
 {
     for (size_t i = 0; i < cfg->n_endpoints; i++) {
         const struct kc_endpoint *e = &cfg->endpoints[i];
-        struct kc_spec sp = {.kind = KC_SPEC_RANGE, .port = e->port};
+        struct kc_spec sp = {.kind = KC_SPEC_RANGE};
         bool host = e->host != NULL && e->host[0] != '\0';
-        if (e->port == 0 || (host && strlen(e->host) >= sizeof(sp.host)) ||
-            (!host && e->addr.family == 0)) {
+        /* A name goes through the spec parser: the same rules (and case
+         * folding) as a name on the command line. */
+        bool ok = host ? kc_spec_parse(e->host, &sp) &&
+                             sp.kind == KC_SPEC_HOST && sp.port == 0
+                       : e->addr.family != 0;
+        if (!ok || e->port == 0) {
             t->counts.invalid++;
             continue;
         }
-        if (host) {
-            sp.kind = KC_SPEC_HOST;
-            kc_strlcpy(sp.host, e->host, sizeof(sp.host));
-        } else {
+        if (!host)
             sp.lo = sp.hi = kc_key_from_addr(&e->addr);
-        }
         if (add_one(t, &sp, e->port))
             return kc_error_set(err, -ENOMEM, "out of memory");
     }

@@ -68,8 +68,8 @@ struct kc_targets_config {
     int stream_fd;
     /* Added: endpoints taken as they are (no -p, no parsing), beside the
      * specs and inputs; blocklisted, deduplicated and permuted like them.
-     * A bad one (port 0, no address or host, host too long) is counted as
-     * invalid. Not copied: valid until kc_targets_new() returns. */
+     * A bad one (port 0, no address, a host that is not a valid name) is
+     * counted as invalid. Not copied: valid until kc_targets_new() returns. */
     const struct kc_endpoint *endpoints;
     size_t n_endpoints;
 };
