@@ -21,11 +21,15 @@ JOBS       ?= 2
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all deps deps-check build demo check check-asan lint clean fuzz install
+.PHONY: all deps deps-build deps-check build demo check check-asan lint clean fuzz install
 
 all: build
 
-# Build, run and demo packages: no test framework, browser or debugger.
+# Build and run packages for building and installing; the demo adds its
+# own; no test framework, browser or debugger before `make check`.
+deps-build:
+	@scripts/bootstrap.sh run build
+
 deps:
 	@scripts/bootstrap.sh run build demo
 
@@ -37,7 +41,7 @@ deps-check:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) -Dtests=disabled $(MESON_OPTS)
 
-build: deps $(BUILD)/build.ninja
+build: deps-build $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 
 # The binary, kcensus(1) and the bash completion under PREFIX (staged under
@@ -49,7 +53,7 @@ install: build
 # The main job end to end on the embedded default: a simulated fleet of API
 # servers on loopback (in a private network namespace), scanned into
 # census.db, then the report.
-demo: build
+demo: deps build
 	scripts/demo.sh $(BUILD)
 
 lint:

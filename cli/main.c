@@ -6,7 +6,8 @@
 
 static void print_usage(FILE *f)
 {
-    fprintf(f, "usage: kcensus [--version] [--help] <command> [options]\n\n"
+    fprintf(f, "usage: kcensus [--version] [--help] [--man] [--completion bash] "
+               "<command> [options]\n\n"
                "A census of Kubernetes API servers: versions and anonymous "
                "access.\n\ncommands:\n");
     for (size_t i = 0; cli_commands[i] != NULL; i++)
