@@ -2,8 +2,8 @@
 # kcensus scan --from-scan: a scan of the test fleet with hostname targets
 # (names in a private /etc/hosts, so SNI is stored), then a re-scan of its
 # Kubernetes endpoints with one opted-out address: exactly those endpoints
-# are scanned again, hostnames and SNI kept, the opted-out one left out;
-# --dry-run counts them, --from-db reads another file, an unknown scan fails.
+# are scanned again, hostnames and SNI kept, the opted-out one left out,
+# across an interruption and --resume; --dry-run counts them, --from-db reads another file, an unknown scan fails.
 # Run inside a private netns (tests/netns-run.sh); it adds a private mount
 # namespace for the hosts file.
 # usage: from_scan.sh KCENSUS FLEET SPEC
@@ -66,9 +66,27 @@ grep -q "^from scan: *1 (kubernetes endpoints): $n1, of which 4 by hostname" \
     "$work/plan" || { cat "$work/plan"; fail "dry run: from-scan line"; }
 [ "$(q 'SELECT count(*) FROM scans')" = 1 ] || fail "dry run began a scan"
 
-# The re-scan: exactly the Kubernetes endpoints of scan 1, less the opt-out.
-scan --from-scan 1 --blocklist "$work/optout" --store all --label weekly ||
-    fail "re-scan"
+# The re-scan, interrupted once it has done a few targets (10/s, so it is
+# far from done when its first status line comes) and resumed: exactly the
+# Kubernetes endpoints of scan 1, less the opt-out.
+"$kcensus" scan -q -d "$db" --allow-loopback --timeout 2s --rate 10 -c 2 \
+    --from-scan 1 --blocklist "$work/optout" --store all --label weekly \
+    --status-file "$work/status" 2>"$work/weekly.err" &
+pid=$!
+i=0
+until grep -q '"completed":[1-9]' "$work/status" 2>/dev/null; do
+    i=$((i + 1))
+    [ $i -le 600 ] && kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 3 ] || { cat "$work/weekly.err"; fail "interrupted re-scan exited $rc, want 3"; }
+part=$(q "SELECT count(*) FROM results WHERE scan_id = 2")
+[ "$part" -lt "$want" ] || fail "the re-scan was not interrupted ($part stored)"
+"$kcensus" scan --resume -q -d "$db" || fail "resuming the re-scan"
+[ "$(q 'SELECT count(*) FROM scans')" = 2 ] || fail "resume made a new scan"
 q "SELECT ip || ' ' || port || ' ' || sni FROM results WHERE scan_id = 2
    ORDER BY 1" >"$work/got"
 diff "$work/want" "$work/got" >"$work/diff" ||
@@ -95,4 +113,4 @@ scan --dry-run --from-scan 1 --only some >/dev/null 2>&1
 [ $? = 2 ] || fail "--only some: want exit 2"
 scan --dry-run --from-db "$work/other.db" "$range" >/dev/null 2>&1
 [ $? = 2 ] || fail "--from-db without --from-scan: want exit 2"
-echo "from_scan: ok ($n1 Kubernetes endpoints in scan 1, $want re-scanned, $out opted out)"
+echo "from_scan: ok ($n1 Kubernetes endpoints in scan 1, $want re-scanned ($part before the interruption), $out opted out)"
