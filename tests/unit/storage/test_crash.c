@@ -1,12 +1,17 @@
 /*
- * test_crash.c - kill -9 at random moments. A child process plays the
- * scanner: dispatches target indexes in order, completes them out of
- * order (a window of in-flight targets), writes through the store sink and
- * checkpoints {next_dispatch, low_uncommitted}; on start it resumes the
+ * test_crash.c - kill -9 at random points of progress. A child process
+ * plays the scanner: dispatches target indexes in order, completes them out
+ * of order (a window of in-flight targets), writes through the store sink
+ * and checkpoints {next_dispatch, low_uncommitted}; on start it resumes the
  * unfinished scan the way `kcensus scan --resume` does (skip the targets
- * already stored in the gap). The parent SIGKILLs it ROUNDS times, checks
- * the database after each kill, then lets it finish and checks that the
- * stored rows are exactly those of an uninterrupted run.
+ * already stored in the gap). After every completed target the child
+ * writes its count to a pipe; the parent SIGKILLs it once the count reaches
+ * a random point, so every round kills on any machine speed (a kill timed
+ * by the clock sometimes came after the child had finished). The parent
+ * checks the database after each kill, then lets the child finish and
+ * checks that the stored rows are exactly those of an uninterrupted run.
+ *
+ * The seed is printed; KC_CRASH_SEED=N runs the same kill points again.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,6 +33,11 @@
 #define TARGETS 20000
 #define WINDOW 32
 #define ROUNDS 12
+/* Kill points are 1..KILL_MAX completions into a run. ROUNDS * KILL_MAX
+ * stays below TARGETS - KILL_MAX, so a child always has more targets left
+ * than its kill point and never finishes first. */
+#define KILL_MAX 1500
+_Static_assert(ROUNDS * KILL_MAX < TARGETS - KILL_MAX, "a round could finish");
 
 static enum sample_kind kind_of(uint64_t i)
 {
@@ -74,6 +84,13 @@ static void complete(struct kc_sink *sink, uint64_t i)
     kc_result_clear(&r);
 }
 
+/* Tells the parent how many targets this run has completed. */
+static void report_progress(int fd, uint32_t done)
+{
+    if (fd >= 0 && write(fd, &done, sizeof(done)) != (ssize_t)sizeof(done))
+        _exit(4);
+}
+
 static int count_scan(void *ctx, const struct kc_scan_info *si)
 {
     (void)si;
@@ -82,7 +99,7 @@ static int count_scan(void *ctx, const struct kc_scan_info *si)
 }
 
 /* The child: never returns. */
-static void scanner(const char *path)
+static void scanner(const char *path, int progress_fd, unsigned seed)
 {
     struct kc_store *s;
     struct kc_error err = {0};
@@ -93,7 +110,7 @@ static void scanner(const char *path)
     uint64_t *skip = NULL, fl[WINDOW], next;
     size_t nskip = 0, nfl = 0, done = 0;
     int64_t id;
-    srand((unsigned)getpid());
+    srand(seed);
     if (kc_store_open(path, KC_STORE_CREATE, &s, &err) != 0)
         _exit(2);
     if (kc_store_scan_resumable(s, &id, NULL, &cp, &err) == -ENOENT) {
@@ -122,7 +139,8 @@ static void scanner(const char *path)
         size_t k = (size_t)rand() % nfl;
         complete(sink, fl[k]);
         fl[k] = fl[--nfl];
-        if (++done % 50 == 0) {
+        report_progress(progress_fd, (uint32_t)++done);
+        if (done % 50 == 0) {
             struct kc_checkpoint c = {next, lowest(fl, nfl, next)};
             if (kc_sink_checkpoint(sink, &c) != 0)
                 _exit(3);
@@ -180,46 +198,66 @@ static void check_after_kill(const char *path, uint64_t *low_out)
     kc_store_close(s);
 }
 
-static int run_child(const char *path, long kill_after_ms)
+/* Runs the child with seed `seed`. With kill_at > 0, SIGKILLs it as soon as
+ * it reports kill_at completed targets; the child finishing first fails the
+ * test. With kill_at == 0 the child runs to its end. */
+static int run_child(const char *path, uint32_t kill_at, unsigned seed)
 {
-    int status;
+    int status, fds[2] = {-1, -1};
+    assert_int_equal(pipe(fds), 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
-    if (pid == 0)
-        scanner(path);
-    if (kill_after_ms >= 0) {
-        struct timespec ts = {kill_after_ms / 1000,
-                              (kill_after_ms % 1000) * 1000000};
-        nanosleep(&ts, NULL);
+    if (pid == 0) {
+        close(fds[0]);
+        scanner(path, kill_at > 0 ? fds[1] : -1, seed);
+    }
+    close(fds[1]);
+    if (kill_at > 0) {
+        uint32_t done = 0;
+        while (done < kill_at) {
+            ssize_t n = read(fds[0], &done, sizeof(done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n != (ssize_t)sizeof(done))
+                fail_msg("child ended after %u of %u targets, before its kill",
+                         (unsigned)done, (unsigned)kill_at);
+        }
         kill(pid, SIGKILL);
     }
+    close(fds[0]);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     return status;
+}
+
+static unsigned crash_seed(void)
+{
+    const char *env = getenv("KC_CRASH_SEED");
+    if (env != NULL && *env != '\0')
+        return (unsigned)strtoul(env, NULL, 10);
+    return (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
 }
 
 static void test_kill_resume(void **state)
 {
     char path[256];
-    unsigned seed = (unsigned)time(NULL);
+    unsigned seed = crash_seed();
     uint64_t low = 0, kills = 0;
     (void)state;
     tmpdb_path(path, sizeof(path), "crash.db");
     srand(seed);
-    print_message("crash test seed %u\n", seed);
+    print_message("crash test seed %u (KC_CRASH_SEED=%u repeats it)\n", seed, seed);
     for (int round = 0; round < ROUNDS; round++) {
-        int st = run_child(path, 20 + rand() % 230);
-        if (WIFEXITED(st)) {
-            assert_int_equal(WEXITSTATUS(st), 0);
-            break; /* finished before the kill: fine */
-        }
-        assert_true(WIFSIGNALED(st));
+        uint32_t kill_at = 1 + (uint32_t)(rand() % KILL_MAX);
+        int st = run_child(path, kill_at, seed + (unsigned)round);
+        if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+            fail_msg("round %d: child was not killed (status %d)", round, st);
         kills++;
         check_after_kill(path, &low);
     }
     print_message("%llu kills, last checkpoint low %llu\n",
                   (unsigned long long)kills, (unsigned long long)low);
-    assert_true(kills > 0);
-    int st = run_child(path, -1);
+    assert_int_equal(kills, ROUNDS);
+    int st = run_child(path, 0, seed + ROUNDS);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 
     struct kc_store *s;
