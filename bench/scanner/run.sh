@@ -88,8 +88,8 @@ run_tool() { # tool -> command line
 "$build/cli/kcensus" scan -q -d "$work/warm.db" --allow-loopback -p 6443 \
     -c "$C" --rate 0 --probes version "$range" || true
 
-echo "| tool | targets/s | CPU us/target (user+sys) | peak RSS MiB | ok/N |"
-echo "|---|---|---|---|---|"
+echo "| tool | targets/s | CPU us/target (user+sys) | of which sys | peak RSS MiB | ok/N |"
+echo "|---|---|---|---|---|---|"
 # Runs interleaved (run 1 of every tool, then run 2...), so that a change
 # in the machine's load shows in every tool's figures alike.
 r=0
@@ -116,6 +116,6 @@ tool, n = sys.argv[1], int(sys.argv[2])
 rows = [list(map(float, l.split())) for l in open(sys.argv[3]) if l.strip()]
 med = lambda i: statistics.median(r[i] for r in rows)
 wall, cpu = med(0), statistics.median(r[1] + r[2] for r in rows)
-print(f"| {tool} | {n / wall:.0f} | {cpu / n * 1e6:.0f} | {med(3) / 1024:.1f} | {int(med(4))}/{n} |")
+print(f"| {tool} | {n / wall:.0f} | {cpu / n * 1e6:.0f} | {med(2) / n * 1e6:.0f} | {med(3) / 1024:.1f} | {int(med(4))}/{n} |")
 PY
 done

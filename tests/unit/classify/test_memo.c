@@ -24,14 +24,6 @@ json_t *__wrap_json_loadb(const char *buffer, size_t buflen, size_t flags,
     return __real_json_loadb(buffer, buflen, flags, error);
 }
 
-#define V KC_PROBE_VERSION
-#define HZ KC_PROBE_HEALTHZ
-#define LZ KC_PROBE_LIVEZ
-#define RZ KC_PROBE_READYZ
-#define CI KC_PROBE_CLUSTER_INFO
-#define API KC_PROBE_API
-#define NS KC_PROBE_NAMESPACES
-
 struct memo_case {
     const char *name;
     struct canned probes[KC_PROBE__COUNT];

@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "scanner-private.h"
+#include "tls_peer.h"
 
 enum key_kind { K_RSA, K_RSA_PSS, K_P256, K_P384, K_P521, K_ED25519,
                 K_ED448, K__COUNT };
@@ -138,42 +139,16 @@ static EVP_PKEY *key_mismatched(enum key_kind k, EVP_PKEY *pub)
     return mixed;
 }
 
-static X509 *cert_new(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 11);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, key);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-                               (const unsigned char *)"system:masters", -1,
-                               -1, 0);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-                               (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, n);
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(
-        NULL, &v3, NID_subject_alt_name,
-        "DNS:kubernetes,DNS:kubernetes.default.svc,IP:10.96.0.1,"
-        "IP:::1");
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    /* Edwards keys sign without a separate digest. */
-    bool edwards = EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448");
-    assert_true(X509_sign(x, key, edwards ? NULL : EVP_sha256()) > 0);
-    return x;
-}
-
 static void materials_make(void)
 {
     for (int k = 0; k < K__COUNT; k++) {
         mat[k].key = key_new((enum key_kind)k);
         assert_non_null(mat[k].key);
-        mat[k].cert = cert_new(mat[k].key, kind_name[k]);
+        mat[k].cert = tls_peer_cert(mat[k].key, "system:masters", kind_name[k],
+                                    "DNS:kubernetes,DNS:kubernetes.default.svc,"
+                                    "IP:10.96.0.1,IP:::1",
+                                    86400);
+        assert_non_null(mat[k].cert);
         mat[k].wrong = key_mismatched((enum key_kind)k, mat[k].key);
         assert_non_null(mat[k].wrong);
     }
@@ -213,24 +188,6 @@ static SSL_CTX *server_ctx(const struct hs_case *hc)
                          ctx, hc->wrong_sig ? mat[hc->kind].wrong
                                             : mat[hc->kind].key), 1);
     return ctx;
-}
-
-/* Moves bytes both ways until the client's handshake ends. */
-static enum kc_tls_status pump(struct kc_tls *c, SSL *s, BIO *sin, BIO *sout)
-{
-    char buf[32768];
-    enum kc_tls_status st = KC_TLS_WANT_IO;
-    for (int round = 0; round < 20 && st == KC_TLS_WANT_IO; round++) {
-        st = kc_tls_handshake(c);
-        size_t n;
-        while ((n = kc_tls_drain(c, buf, sizeof(buf))) > 0)
-            BIO_write(sin, buf, (int)n);
-        SSL_do_handshake(s);
-        int m;
-        while ((m = BIO_read(sout, buf, sizeof(buf))) > 0)
-            assert_int_equal(kc_tls_feed(c, buf, (size_t)m), 0);
-    }
-    return st;
 }
 
 static const char *vname(int v)
@@ -288,7 +245,7 @@ static void run_case(FILE *f, SSL_CTX *cctx, const struct hs_case *hc)
     struct kc_result r;
     kc_result_init(&r);
     assert_int_equal(kc_tls_init(&c, cctx, "kubernetes"), 0);
-    enum kc_tls_status st = pump(&c, s, sin, sout);
+    enum kc_tls_status st = tls_peer_pump(&c, s, sin, sout);
     if (st == KC_TLS_DONE)
         kc_tls_record(&c, &r);
     print_record(f, hc, st, &c, &r);
