@@ -105,6 +105,7 @@ static EVP_PKEY *key_mismatched(enum key_kind k, EVP_PKEY *pub)
     EVP_PKEY *other = key_new(k);
     OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
     struct kept kept[3] = {{NULL, {0}}, {NULL, {0}}, {NULL, {0}}};
+    char group[32]; /* kept by the builder too */
     bool rsa = k == K_RSA || k == K_RSA_PSS;
     if (rsa) {
         copy_param(b, pub, OSSL_PKEY_PARAM_RSA_N, true, &kept[0]);
@@ -112,7 +113,6 @@ static EVP_PKEY *key_mismatched(enum key_kind k, EVP_PKEY *pub)
         copy_param(b, other, OSSL_PKEY_PARAM_RSA_D, true, &kept[2]);
     } else {
         if (k == K_P256 || k == K_P384 || k == K_P521) {
-            char group[32];
             size_t n = 0;
             assert_int_equal(EVP_PKEY_get_group_name(pub, group,
                                                      sizeof(group), &n), 1);
