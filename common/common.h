@@ -293,7 +293,6 @@ void kc_addr_set_v4(struct kc_addr *a, uint32_t host_order);
 #define KC_MAX_SANS 64            /* SANs kept per certificate */
 #define KC_MAX_SNI 255
 
-/* What one probe got. */
 /* classify/'s reading of one answer, made at most once per target (the
  * scanner's early-stop hook makes it, the verdict reuses it): findings and
  * the body parsed, an opaque owned object that kc_result_clear releases
@@ -304,6 +303,7 @@ struct kc_probe_memo {
     void *parsed;
 };
 
+/* What one probe got. */
 struct kc_probe_result {
     enum kc_probe_id id;
     bool sent;     /* request written */

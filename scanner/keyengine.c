@@ -32,8 +32,6 @@
 #include <openssl/engine.h>
 #include <openssl/evp.h>
 
-#define KC_HAVE_KEY_ENGINE 1
-
 /* Key types whose certificates kcensus sees most; Ed448 and DSA keep the
  * default path (no built-in legacy method is copied for them). */
 static const int engine_nids[] = {
@@ -79,22 +77,35 @@ static EVP_PKEY_METHOD *method_copy(int nid)
     return m;
 }
 
+static void methods_free(void)
+{
+    for (size_t i = 0; i < N_NIDS; i++) {
+        EVP_PKEY_meth_free(engine_meths[i]);
+        engine_meths[i] = NULL;
+    }
+}
+
 static bool engine_register(void)
 {
     for (size_t i = 0; i < N_NIDS; i++) {
         engine_meths[i] = method_copy(engine_nids[i]);
-        if (engine_meths[i] == NULL)
+        if (engine_meths[i] == NULL) {
+            methods_free();
             return false;
+        }
     }
     ENGINE *e = ENGINE_new();
-    if (e == NULL)
+    if (e == NULL || ENGINE_set_id(e, "kcensus-keys") != 1 ||
+        ENGINE_set_name(e, "built-in key methods, legacy decode") != 1 ||
+        ENGINE_set_pkey_meths(e, engine_pkey_meths) != 1) {
+        ENGINE_free(e);
+        methods_free();
         return false;
-    bool ok = ENGINE_set_id(e, "kcensus-keys") == 1 &&
-              ENGINE_set_name(e, "built-in key methods, legacy decode") ==
-                  1 &&
-              ENGINE_set_pkey_meths(e, engine_pkey_meths) == 1 &&
-              ENGINE_set_default_pkey_meths(e) == 1;
-    /* The engine table holds its own reference from here on. */
+    }
+    bool ok = ENGINE_set_default_pkey_meths(e) == 1;
+    /* The engine table holds its own reference from here on (even after
+     * a partial registration, so the methods stay for the process's
+     * life). */
     ENGINE_free(e);
     return ok;
 }
