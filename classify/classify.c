@@ -56,6 +56,14 @@ static bool cert_looks_kubernetes(const struct kc_cert_info *c)
            memmem(sans->data, sans->len, "DNS:kubernetes.default.svc", 26);
 }
 
+/* r's probe id, to read (kc_probe_read) through r: kc_result_probe()
+ * hands out a const pointer into the same, non-const, result. */
+static struct kc_probe_result *probe_of(struct kc_result *r,
+                                        enum kc_probe_id id)
+{
+    return (struct kc_probe_result *)kc_result_probe(r, id);
+}
+
 /*
  * True when /version answered a Kubernetes version document older than
  * 1.16. Those servers have no /livez or /readyz: behind RBAC they answer
@@ -63,27 +71,27 @@ static bool cert_looks_kubernetes(const struct kc_cert_info *c)
  * dangerous kind) answers Go's plain "404 page not found", which must not
  * count against it.
  */
-static bool predates_livez(const struct kc_result *r)
+static bool predates_livez(struct kc_result *r)
 {
-    const struct kc_probe_result *p = kc_result_probe(r, KC_PROBE_VERSION);
-    if (p == NULL || !p->answered || p->status != 200 ||
-        !(kc_probe_findings(p) & KC_FIND_VERSION_JSON))
+    struct kc_probe_result *p = probe_of(r, KC_PROBE_VERSION);
+    if (p == NULL || !p->answered || p->status != 200)
         return false;
-    json_t *o = kc_json_object(&p->body);
-    json_t *g = json_object_get(o, "gitVersion");
+    const struct kc_probe_memo *m = kc_probe_read(r, p);
+    if (!(m->findings & KC_FIND_VERSION_JSON))
+        return false;
+    json_t *g = json_object_get(m->parsed, "gitVersion");
     int major = -1, minor = -1, patch = -1;
     bool pre = false;
     bool old = json_is_string(g) &&
                kc_git_version_parse(json_string_value(g), json_string_length(g),
                                     &major, &minor, &patch, &pre) &&
                major == 1 && minor >= 0 && minor < 16;
-    json_decref(o);
     return old;
 }
 
 /* The contradictions of one probe, minus what its server's age excuses
  * (the age is only looked up in that rare case: it parses /version). */
-static unsigned contradictions(const struct kc_result *r,
+static unsigned contradictions(struct kc_result *r,
                                const struct kc_probe_result *p,
                                unsigned findings)
 {
@@ -103,7 +111,7 @@ static void decide_kubernetes(struct kc_result *r)
     size_t n = r->n_probes < KC_PROBE__COUNT ? r->n_probes : KC_PROBE__COUNT;
     r->evidence[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        found[i] = kc_probe_findings(&r->probes[i]); /* parses once */
+        found[i] = kc_probe_read(r, &r->probes[i])->findings;
         all |= found[i];
     }
     for (size_t t = 0; t < KC_ARRAY_LEN(positive_tokens); t++)
@@ -215,17 +223,14 @@ static int version_fields(struct kc_result *r, json_t *o)
  * even when it is not judged Kubernetes, so impostors can be studied). */
 static int classify_version(struct kc_result *r)
 {
-    const struct kc_probe_result *p = kc_result_probe(r, KC_PROBE_VERSION);
+    struct kc_probe_result *p = probe_of(r, KC_PROBE_VERSION);
     clear_version(r);
     if (p == NULL || !p->answered || p->status != 200)
         return 0;
-    json_t *o = kc_json_object(&p->body);
-    if (o == NULL || !json_is_string(json_object_get(o, "gitVersion"))) {
-        json_decref(o);
+    json_t *o = kc_probe_read(r, p)->parsed;
+    if (o == NULL || !json_is_string(json_object_get(o, "gitVersion")))
         return 0;
-    }
     int rc = version_fields(r, o);
-    json_decref(o);
     if (rc < 0)
         return rc;
     const struct kc_bytes *g = &r->git_version;
@@ -266,7 +271,7 @@ static int count_jws_raw(const struct kc_bytes *b)
 
 static void classify_cluster_info(struct kc_result *r)
 {
-    const struct kc_probe_result *p = kc_result_probe(r, KC_PROBE_CLUSTER_INFO);
+    struct kc_probe_result *p = probe_of(r, KC_PROBE_CLUSTER_INFO);
     r->cluster_info_readable = -1;
     r->cluster_ca_sha256[0] = '\0';
     r->jws_keys = -1;
@@ -275,7 +280,7 @@ static void classify_cluster_info(struct kc_result *r)
     r->cluster_info_readable = p->status == 200;
     if (p->status != 200 || !kc_bytes_present(&p->body))
         return;
-    json_t *o = kc_json_object(&p->body);
+    json_t *o = kc_probe_read(r, p)->parsed;
     json_t *data = json_object_get(o, "data");
     json_t *kc = json_object_get(data, "kubeconfig");
     if (json_is_object(data)) {
@@ -292,7 +297,6 @@ static void classify_cluster_info(struct kc_result *r)
         kc_kubeconfig_ca_sha256(p->body.data, p->body.len,
                                 r->cluster_ca_sha256);
     }
-    json_decref(o);
 }
 
 /* The count only: never the names (they may be sensitive). A list cut at
@@ -300,15 +304,13 @@ static void classify_cluster_info(struct kc_result *r)
  * a wrong number. */
 static void classify_namespaces(struct kc_result *r)
 {
-    const struct kc_probe_result *p = kc_result_probe(r, KC_PROBE_NAMESPACES);
+    struct kc_probe_result *p = probe_of(r, KC_PROBE_NAMESPACES);
     r->namespaces_count = -1;
     if (p == NULL || !p->answered || p->status != 200)
         return;
-    json_t *o = kc_json_object(&p->body);
-    json_t *items = json_object_get(o, "items");
+    json_t *items = json_object_get(kc_probe_read(r, p)->parsed, "items");
     if (json_is_array(items) && json_array_size(items) <= INT32_MAX)
         r->namespaces_count = (int)json_array_size(items);
-    json_decref(o);
 }
 
 int kc_classify(struct kc_result *r)
@@ -329,12 +331,13 @@ int kc_classify(struct kc_result *r)
  * Status): an HTML page, a 404 that is not a Status, or a 200 that is not a
  * JSON object cannot come from one. Neither can any contradiction.
  */
-static bool probe_allows_continue(const struct kc_result *r,
-                                  const struct kc_probe_result *p)
+static bool probe_allows_continue(struct kc_result *r,
+                                  struct kc_probe_result *p)
 {
     if (!p->answered)
         return true;
-    unsigned f = kc_probe_findings(p);
+    const struct kc_probe_memo *m = kc_probe_read(r, p);
+    unsigned f = m->findings;
     if (contradictions(r, p, f) != 0)
         return false;
     if (p->id != KC_PROBE_VERSION)
@@ -343,17 +346,12 @@ static bool probe_allows_continue(const struct kc_result *r,
         return true;
     if (f & (KC_FIND_HTML | KC_FIND_404_NOT_STATUS))
         return false;
-    if (p->status == 200 && !(f & KC_FIND_VERSION_JSON)) {
-        json_t *o = kc_json_object(&p->body);
-        bool obj = o != NULL;
-        json_decref(o);
-        if (!obj)
-            return false;
-    }
+    if (p->status == 200 && !(f & KC_FIND_VERSION_JSON) && m->parsed == NULL)
+        return false;
     return true;
 }
 
-bool kc_classify_continue(const struct kc_result *r)
+bool kc_classify_continue(struct kc_result *r)
 {
     for (size_t i = 0; i < r->n_probes && i < KC_PROBE__COUNT; i++)
         if (!probe_allows_continue(r, &r->probes[i]))
@@ -361,7 +359,7 @@ bool kc_classify_continue(const struct kc_result *r)
     return true;
 }
 
-bool kc_classify_continue_newest(const struct kc_result *r)
+bool kc_classify_continue_newest(struct kc_result *r)
 {
     if (r->n_probes == 0 || r->n_probes > KC_PROBE__COUNT)
         return kc_classify_continue(r);

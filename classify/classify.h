@@ -22,7 +22,8 @@
  * minor, patch, prerelease, vendor, vendor_suffix, version.*,
  * cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count,
  * classifier_version. Reads probes[] (status, headers of note, bodies) and
- * cert. Idempotent. Returns 0 or -ENOMEM.
+ * cert. Idempotent. Each answer's body is parsed at most once per result
+ * (the probe memos; kc_result_clear releases them). Returns 0 or -ENOMEM.
  */
 int kc_classify(struct kc_result *r);
 
@@ -43,9 +44,11 @@ int kc_reclassify(struct kc_result *r, bool *changed);
  * Early stop: called by the scanner after each answered probe. False when
  * what was answered so far already shows the endpoint is not Kubernetes
  * (e.g. /version answered with an HTML 404), so the remaining probes are
- * not sent.
+ * not sent. Keeps what it reads of each answer in the probe's memo, so
+ * that kc_classify() parses no body a second time; r is otherwise
+ * unchanged.
  */
-bool kc_classify_continue(const struct kc_result *r);
+bool kc_classify_continue(struct kc_result *r);
 
 /*
  * The same answer for a caller that asks after every answered probe and
@@ -54,7 +57,7 @@ bool kc_classify_continue(const struct kc_result *r);
  * re-parsing every body after each probe (15 contradiction checks and 5
  * /version parses per target become 5 and 1).
  */
-bool kc_classify_continue_newest(const struct kc_result *r);
+bool kc_classify_continue_newest(struct kc_result *r);
 
 /* ^v?(\d+)\.(\d+)(?:\.(\d+))? ; patch -1 when absent. False if no match
  * (outputs untouched). */

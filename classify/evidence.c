@@ -90,25 +90,23 @@ static bool health_body_ok(const struct kc_probe_result *p)
            memmem(b->data, b->len, "[-]", 3) == NULL;
 }
 
-unsigned kc_probe_findings(const struct kc_probe_result *p)
+/* Findings of an answered probe whose body parsed to o (NULL: not a JSON
+ * object). */
+static unsigned findings_of(const struct kc_probe_result *p, json_t *o)
 {
     unsigned f = 0;
-    if (!p->answered)
-        return 0;
     if (p->has_pf_flowschema || p->has_pf_prioritylevel)
         f |= KC_FIND_PF;
     if (p->has_audit_id)
         f |= KC_FIND_AUDIT_ID;
     if (is_markup(p))
         f |= KC_FIND_HTML;
-    json_t *o = kc_json_object(&p->body);
     bool status = o != NULL && is_status(o, p->status);
     if (status)
         f |= KC_FIND_STATUS;
     if (p->id == KC_PROBE_VERSION && p->status == 200 && o != NULL &&
         is_version(o))
         f |= KC_FIND_VERSION_JSON;
-    json_decref(o);
     if (p->status == 404 && !status)
         f |= KC_FIND_404_NOT_STATUS;
     if (is_health_path(p->id) && p->status == 200) {
@@ -118,6 +116,39 @@ unsigned kc_probe_findings(const struct kc_probe_result *p)
             f |= KC_FIND_HEALTH_BAD;
     }
     return f;
+}
+
+unsigned kc_probe_findings(const struct kc_probe_result *p)
+{
+    if (!p->answered)
+        return 0;
+    json_t *o = kc_json_object(&p->body);
+    unsigned f = findings_of(p, o);
+    json_decref(o);
+    return f;
+}
+
+static void json_release(void *parsed)
+{
+    json_decref(parsed);
+}
+
+const struct kc_probe_memo *kc_probe_read(struct kc_result *r,
+                                          struct kc_probe_result *p)
+{
+    static const struct kc_probe_memo unanswered = {false, 0, NULL};
+    /* An unanswered probe is not read: an answer may still come. */
+    if (!p->answered)
+        return &unanswered;
+    if (!p->memo.read) {
+        json_t *o = kc_json_object(&p->body);
+        p->memo.findings = findings_of(p, o);
+        p->memo.parsed = o;
+        p->memo.read = true;
+        if (o != NULL)
+            r->memo_release = json_release;
+    }
+    return &p->memo;
 }
 
 unsigned kc_contradiction_mask(enum kc_probe_id id)

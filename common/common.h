@@ -384,6 +384,16 @@ void kc_addr_set_v4(struct kc_addr *a, uint32_t host_order);
 #define KC_MAX_SANS 64            /* SANs kept per certificate */
 #define KC_MAX_SNI 255
 
+/* classify/'s reading of one answer, made at most once per target (the
+ * scanner's early-stop hook makes it, the verdict reuses it): findings and
+ * the body parsed, an opaque owned object that kc_result_clear releases
+ * through the result's memo_release. Copies of a result do not carry it. */
+struct kc_probe_memo {
+    bool read;
+    unsigned findings;
+    void *parsed;
+};
+
 /* What one probe got. */
 struct kc_probe_result {
     enum kc_probe_id id;
@@ -399,6 +409,7 @@ struct kc_probe_result {
     struct kc_bytes body;         /* bounded: KC_MAX_BODY_KEEP, /version more */
     uint64_t body_total;          /* bytes the peer sent (may exceed body) */
     uint32_t rtt_us;              /* request written -> response complete */
+    struct kc_probe_memo memo;    /* classify/ only */
 };
 
 /* The leaf certificate the server presented. */
@@ -482,6 +493,7 @@ struct kc_result {
     int jws_keys;              /* jws-kubeconfig-* keys, -1 unknown */
     int namespaces_count;      /* from a readable namespace list, -1 */
     const char *classifier_version; /* static string, NULL if unclassified */
+    void (*memo_release)(void *parsed); /* set by classify/ with a memo */
 
     /* location (geo/) */
     char country[3];           /* ISO 3166 alpha-2, "" = NULL */

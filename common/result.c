@@ -41,8 +41,18 @@ void kc_result_init(struct kc_result *r)
         }                                                                \
     } while (0)
 
+/* A copy holds no memo: the parsed objects stay with the original. */
+static void memo_detach(struct kc_result *r)
+{
+    for (size_t i = 0; i < KC_PROBE__COUNT; i++)
+        memset(&r->probes[i].memo, 0, sizeof(r->probes[i].memo));
+}
+
 void kc_result_clear(struct kc_result *r)
 {
+    for (size_t i = 0; i < KC_PROBE__COUNT; i++)
+        if (r->probes[i].memo.parsed != NULL && r->memo_release != NULL)
+            r->memo_release(r->probes[i].memo.parsed);
 #define FREE_FIELD(f) kc_bytes_free(&r->f)
     KC_RESULT_BYTES(r, FREE_FIELD);
 #undef FREE_FIELD
@@ -53,6 +63,7 @@ int kc_result_copy(struct kc_result *dst, const struct kc_result *src)
 {
     int rc = 0;
     *dst = *src;
+    memo_detach(dst);
     /* Detach, then duplicate each owned string. */
 #define ZERO_FIELD(f) (dst->f.data = NULL, dst->f.len = 0)
     KC_RESULT_BYTES(dst, ZERO_FIELD);
@@ -84,6 +95,7 @@ int kc_result_copy_packed(struct kc_result *dst, const struct kc_result *src,
         return -ENOMEM;
     }
     *dst = *src;
+    memo_detach(dst);
     /* Present-but-empty strings keep a non-NULL pointer (into the block). */
 #define PACK_FIELD(f)                                                    \
     if (src->f.data != NULL) {                                           \

@@ -340,9 +340,11 @@ static void conn_finish_probe(struct conn *c, enum kc_outcome o)
     conn_finish(c, KC_OUTCOME_OK, KC_PHASE_NONE, "");
 }
 
-/* True while the classifier (if any) wants more answers than r has. */
+/* True while the classifier (if any) wants more answers than r has. The
+ * hook may keep what it parsed in r's probe memos (classify/), so r is
+ * not const. */
 static bool classifier_wants_more(const struct conn *c,
-                                  const struct kc_result *r)
+                                  struct kc_result *r)
 {
     const struct kc_scan_classifier *cl = &c->w->sc->cfg.classifier;
     return cl->should_continue == NULL || cl->should_continue(r);

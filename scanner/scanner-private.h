@@ -29,6 +29,12 @@
  * no verification, ALPN http/1.1. Returns NULL on failure. */
 SSL_CTX *kc_tls_ctx_new(void);
 
+/* keyengine.c: registers, once per process, the ENGINE through which
+ * OpenSSL 3.0 decodes peer keys by its built-in legacy methods (unless
+ * built without it or KCENSUS_KEY_ENGINE=off). kc_tls_ctx_new() calls it.
+ * True if the engine is in use. */
+bool kc_tls_key_engine(void);
+
 enum kc_tls_status {
     KC_TLS_WANT_IO = 0, /* need more bytes from the peer */
     KC_TLS_DONE,        /* handshake finished */

@@ -56,8 +56,10 @@ struct kc_scan_source {
 struct kc_scan_classifier {
     /* Fills the verdict of a finished result. 0 or -ENOMEM. */
     int (*classify)(struct kc_result *r);
-    /* After each answered probe: false stops the probe sequence early. */
-    bool (*should_continue)(const struct kc_result *r);
+    /* After each answered probe: false stops the probe sequence early.
+     * May keep what it read of the answers in r (the probe memos) for
+     * classify to reuse. */
+    bool (*should_continue)(struct kc_result *r);
 };
 
 struct kc_scanner_config {

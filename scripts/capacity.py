@@ -58,9 +58,9 @@ def main():
     p.add_argument("--timeout", type=float, default=10, help="--timeout, s (default 10)")
     p.add_argument("--rtt", type=float, default=0.15, help="round trip, s (default 0.15)")
     p.add_argument("--probes", type=int, default=6, help="probes for Kubernetes targets")
-    p.add_argument("--cpu-version", type=float, default=1000,
+    p.add_argument("--cpu-version", type=float, default=700,
                    help="client CPU us per target, --probes version (measured)")
-    p.add_argument("--cpu-default", type=float, default=1200,
+    p.add_argument("--cpu-default", type=float, default=900,
                    help="client CPU us per target, default probes (measured)")
     p.add_argument("--mem-conn", type=float, default=46700,
                    help="bytes of RSS per target in flight (measured)")

@@ -8,7 +8,13 @@
 #   env: N (targets, default 1000), C (concurrency, default 100), RUNS (3),
 #        TOOLS (default: all), SPEC (default tests/fleet/specs/bench.json),
 #        KCENSUS_ALT (a second kcensus binary: tools alt-default and
-#        alt-version run it, to compare two builds in the same run)
+#        alt-version run it, to compare two builds in the same run),
+#        KCENSUS_ALT2 (a third: tools alt2-default, alt2-version).
+#   SCAN_THREADS (kcensus --threads, default 1), CLIENT_CPUS (taskset list
+#   of the clients, default 0).
+#   Tools noengine-default and noengine-version run BUILD_DIR's kcensus
+#   with KCENSUS_KEY_ENGINE=off (OpenSSL's default key decoding), each in
+#   its own process like every run.
 set -eu
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +23,7 @@ if [ -z "${KC_BENCH_NETNS:-}" ]; then
 fi
 cd "$root"
 N=${N:-1000} C=${C:-100} RUNS=${RUNS:-3}
+SCAN_THREADS=${SCAN_THREADS:-1} CLIENT_CPUS=${CLIENT_CPUS:-0}
 SPEC=${SPEC:-tests/fleet/specs/bench.json}
 TOOLS=${TOOLS:-"kcensus-default kcensus-version min-c go-version go-default python-asyncio curl-parallel"}
 work=$(mktemp -d)
@@ -56,11 +63,19 @@ run_tool() { # tool -> command line
     kcensus-default|kcensus-version)
         rm -f "$work"/k.db*
         echo "$build/cli/kcensus scan -q -d $work/k.db --allow-loopback -p 6443 \
---threads 1 -c $C --rate 0 --probes ${1#kcensus-} $range" ;;
+--threads $SCAN_THREADS -c $C --rate 0 --probes ${1#kcensus-} $range" ;;
     alt-default|alt-version)
         rm -f "$work"/k.db*
         echo "$KCENSUS_ALT scan -q -d $work/k.db --allow-loopback -p 6443 \
---threads 1 -c $C --rate 0 --probes ${1#alt-} $range" ;;
+--threads $SCAN_THREADS -c $C --rate 0 --probes ${1#alt-} $range" ;;
+    alt2-default|alt2-version)
+        rm -f "$work"/k.db*
+        echo "$KCENSUS_ALT2 scan -q -d $work/k.db --allow-loopback -p 6443 \
+--threads $SCAN_THREADS -c $C --rate 0 --probes ${1#alt2-} $range" ;;
+    noengine-default|noengine-version)
+        rm -f "$work"/k.db*
+        echo "env KCENSUS_KEY_ENGINE=off $build/cli/kcensus scan -q -d $work/k.db \
+--allow-loopback -p 6443 --threads $SCAN_THREADS -c $C --rate 0 --probes ${1#noengine-} $range" ;;
     min-c) echo "$build/bench/scanner/kc-bench-min-client" ;;
     go-version|go-default) echo "$work/bench-go -c $C -probes ${1#go-}" ;;
     python-asyncio) echo "python3 bench/scanner/baseline_asyncio.py $C" ;;
@@ -73,8 +88,8 @@ run_tool() { # tool -> command line
 "$build/cli/kcensus" scan -q -d "$work/warm.db" --allow-loopback -p 6443 \
     -c "$C" --rate 0 --probes version "$range" || true
 
-echo "| tool | targets/s | CPU us/target (user+sys) | peak RSS MiB | ok/N |"
-echo "|---|---|---|---|---|"
+echo "| tool | targets/s | CPU us/target (user+sys) | of which sys | peak RSS MiB | ok/N |"
+echo "|---|---|---|---|---|---|"
 # Runs interleaved (run 1 of every tool, then run 2...), so that a change
 # in the machine's load shows in every tool's figures alike.
 r=0
@@ -82,10 +97,11 @@ while [ $r -lt "$RUNS" ]; do
     for tool in $TOOLS; do
         cmd=$(run_tool "$tool")
         # shellcheck disable=SC2086
-        /usr/bin/time -f "%e %U %S %M" -o "$work/time" taskset -c 0 $cmd \
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" taskset -c "$CLIENT_CPUS" $cmd \
             <"$work/targets.txt" >"$work/out" 2>"$work/err" || true
         ok=$(sed -n 's/^ok \([0-9]*\).*/\1/p' "$work/out")
-        if [ -z "$ok" ] && { [ "${tool%%-*}" = kcensus ] || [ "${tool%%-*}" = alt ]; }; then
+        case ${tool%%-*} in kcensus|alt|alt2|noengine) stored=1 ;; *) stored= ;; esac
+        if [ -z "$ok" ] && [ -n "$stored" ]; then
             ok=$(sqlite3 "$work/k.db" "SELECT count(*) FROM results WHERE outcome='ok'")
         fi
         [ -z "$ok" ] && [ "$tool" = curl-parallel ] && ok=$N
@@ -100,6 +116,6 @@ tool, n = sys.argv[1], int(sys.argv[2])
 rows = [list(map(float, l.split())) for l in open(sys.argv[3]) if l.strip()]
 med = lambda i: statistics.median(r[i] for r in rows)
 wall, cpu = med(0), statistics.median(r[1] + r[2] for r in rows)
-print(f"| {tool} | {n / wall:.0f} | {cpu / n * 1e6:.0f} | {med(3) / 1024:.1f} | {int(med(4))}/{n} |")
+print(f"| {tool} | {n / wall:.0f} | {cpu / n * 1e6:.0f} | {med(2) / n * 1e6:.0f} | {med(3) / 1024:.1f} | {int(med(4))}/{n} |")
 PY
 done

@@ -7,6 +7,14 @@
  * SANs), issued on its first connection and cached in member->leaf, so
  * start-up stays fast for 50,000 members and the handshake cost is one
  * SSL_new + SSL_use_certificate.
+ *
+ * Each member is its own cluster: its CA certificate (the one cluster-info
+ * shows) carries the member's id in its serial, so its fingerprint is the
+ * cluster's own. The kit's CA key signs them all (a CA key per member would
+ * cost a key generation each: seconds for RSA at 4,000 members), so each
+ * member's leaf, signed by that key, verifies under its own CA. Members
+ * with the kit's shared leaf show the kit's CA: one certificate, one
+ * cluster.
  */
 #include <errno.h>
 #include <openssl/bio.h>
@@ -37,9 +45,36 @@ struct fleet_certs {
     int64_t now;
 };
 
+static EVP_PKEY *make_rsa_pss(void)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+    EVP_PKEY *k = NULL;
+    if (pc && EVP_PKEY_keygen_init(pc) == 1 &&
+        EVP_PKEY_CTX_set_rsa_keygen_bits(pc, 2048) == 1)
+        EVP_PKEY_generate(pc, &k);
+    EVP_PKEY_CTX_free(pc);
+    return k;
+}
+
 static EVP_PKEY *make_key(enum fleet_key_type k)
 {
-    return k == FLEET_KEY_RSA ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+    switch (k) {
+    case FLEET_KEY_ECDSA: return EVP_EC_gen("P-256");
+    case FLEET_KEY_RSA: return EVP_RSA_gen(2048);
+    case FLEET_KEY_RSA_PSS: return make_rsa_pss();
+    case FLEET_KEY_P384: return EVP_EC_gen("P-384");
+    case FLEET_KEY_P521: return EVP_EC_gen("P-521");
+    case FLEET_KEY_ED25519: return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    case FLEET_KEY__COUNT: break;
+    }
+    return NULL;
+}
+
+/* Edwards keys sign without a separate digest. */
+static bool sign(X509 *x, EVP_PKEY *key)
+{
+    const EVP_MD *md = EVP_PKEY_is_a(key, "ED25519") ? NULL : EVP_sha256();
+    return X509_sign(x, key, md) > 0;
 }
 
 static X509_NAME *name_of(const char *o, const char *cn)
@@ -192,7 +227,7 @@ static bool kit_init(struct fleet_certs *c, struct kit *k,
                            "critical,CA:TRUE") ||
         !add_ext(k->ca, k->ca, NID_key_usage,
                  "critical,digitalSignature,keyEncipherment,keyCertSign") ||
-        !X509_sign(k->ca, k->ca_key, EVP_sha256()))
+        !sign(k->ca, k->ca_key))
         goto fail;
     k->leaf_tmpl = leaf_template(c, k);
     struct fleet_member probe = {.addr = 0x7f000001u, .cert = p};
@@ -308,7 +343,7 @@ static X509 *leaf_template(struct fleet_certs *c, struct kit *k)
                      "critical,digitalSignature,keyEncipherment") &&
         add_ext(t, k->ca, NID_ext_key_usage, "serverAuth") &&
         /* signed so that X509_dup (a DER round trip) can copy it */
-        X509_sign(t, k->ca_key, EVP_sha256()))
+        sign(t, k->ca_key))
         return t;
     X509_free(t);
     return NULL;
@@ -329,13 +364,26 @@ static X509 *issue_leaf(struct fleet_certs *c, struct kit *k,
                                       ((uint64_t)m->id << 8) | 0x42) &&
               X509_add1_ext_i2d(leaf, NID_subject_alt_name, gens, 0,
                                 X509V3_ADD_DEFAULT) == 1 &&
-              X509_sign(leaf, k->ca_key, EVP_sha256());
+              sign(leaf, k->ca_key);
     GENERAL_NAMES_free(gens);
     if (!ok) {
         X509_free(leaf);
         return NULL;
     }
     return leaf;
+}
+
+/* Member m's own cluster CA: the kit's CA with the member's serial. */
+static char *cluster_ca_b64(struct kit *k, const struct fleet_member *m)
+{
+    X509 *ca = X509_dup(k->ca);
+    char *out = NULL;
+    if (ca && ASN1_INTEGER_set_uint64(X509_get_serialNumber(ca),
+                                      0x10000000ull + m->id) &&
+        sign(ca, k->ca_key))
+        out = pem_b64(ca);
+    X509_free(ca);
+    return out;
 }
 
 static struct kit *kit_get(struct fleet_certs *c, enum fleet_cert_profile p,
@@ -403,8 +451,12 @@ void *fleet_certs_new_ssl(struct fleet_certs *c, struct fleet_member *m)
     struct kit *k = kit_get(c, m->cert, m->key);
     if (!k)
         return NULL;
-    if (m->shared_leaf)
-        return SSL_new(k->ctx); /* the context's leaf */
+    if (m->shared_leaf) {
+        SSL *ssl = SSL_new(k->ctx); /* the context's leaf */
+        if (ssl)
+            fleet_certs_cipher_order(m, ssl);
+        return ssl;
+    }
     if (!m->leaf) {
         m->leaf = issue_leaf(c, k, m->cert, m);
         if (!m->leaf)
@@ -413,6 +465,7 @@ void *fleet_certs_new_ssl(struct fleet_certs *c, struct fleet_member *m)
     SSL *ssl = SSL_new(k->ctx);
     if (!ssl)
         return NULL;
+    fleet_certs_cipher_order(m, ssl);
     if (SSL_use_certificate(ssl, m->leaf) != 1) {
         SSL_free(ssl);
         return NULL;
@@ -434,11 +487,24 @@ int fleet_certs_use_leaf(struct fleet_certs *c, struct fleet_member *m,
     return SSL_use_certificate(ssl, m->leaf) == 1 ? 0 : -EIO;
 }
 
-const char *fleet_certs_ca_b64(struct fleet_certs *c,
-                               const struct fleet_member *m)
+void fleet_certs_cipher_order(const struct fleet_member *m, void *ssl)
+{
+    if (m->client_order)
+        SSL_clear_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    else
+        SSL_set_options(ssl, SSL_OP_CIPHER_SERVER_PREFERENCE);
+}
+
+const char *fleet_certs_ca_b64(struct fleet_certs *c, struct fleet_member *m)
 {
     struct kit *k = kit_get(c, m->cert, m->key);
-    return k ? k->ca_b64 : NULL;
+    if (!k)
+        return NULL;
+    if (m->shared_leaf)
+        return k->ca_b64;
+    if (!m->ca_b64)
+        m->ca_b64 = cluster_ca_b64(k, m);
+    return m->ca_b64;
 }
 
 void fleet_certs_release_plan(struct fleet_plan *plan)
@@ -446,6 +512,8 @@ void fleet_certs_release_plan(struct fleet_plan *plan)
     for (uint32_t i = 0; plan->members && i < plan->n_members; i++) {
         X509_free(plan->members[i].leaf);
         plan->members[i].leaf = NULL;
+        free(plan->members[i].ca_b64);
+        plan->members[i].ca_b64 = NULL;
     }
 }
 
@@ -467,7 +535,9 @@ static void *prewarm_worker(void *arg)
         if (m->leaf || m->shared_leaf || !k->ctx)
             continue;
         m->leaf = issue_leaf(j->c, k, m->cert, m);
-        if (!m->leaf) {
+        if (m->leaf && !m->ca_b64)
+            m->ca_b64 = cluster_ca_b64(k, m);
+        if (!m->leaf || !m->ca_b64) {
             j->rc = -EIO;
             break;
         }

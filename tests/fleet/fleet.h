@@ -76,7 +76,17 @@ enum fleet_cert_profile {
     FLEET_CERT__COUNT
 };
 
-enum fleet_key_type { FLEET_KEY_ECDSA = 0, FLEET_KEY_RSA, FLEET_KEY__COUNT };
+/* Leaf (and CA) key types: ECDSA P-256, RSA-2048 and the other types a
+ * scanner must decode alike (RSA-PSS-2048, P-384, P-521, Ed25519). */
+enum fleet_key_type {
+    FLEET_KEY_ECDSA = 0,
+    FLEET_KEY_RSA,
+    FLEET_KEY_RSA_PSS,
+    FLEET_KEY_P384,
+    FLEET_KEY_P521,
+    FLEET_KEY_ED25519,
+    FLEET_KEY__COUNT
+};
 
 const char *fleet_behaviour_str(enum fleet_behaviour b);
 bool fleet_behaviour_parse(const char *s, enum fleet_behaviour *out);
@@ -105,6 +115,10 @@ struct fleet_member {
     void *leaf;                   /* certs.c cache (X509 *), lazily made */
     bool shared_leaf;             /* use the profile's one leaf (no member
                                    * IP in the SANs): no issuance cost */
+    bool client_order;            /* picks the cipher by the client's
+                                   * order, not its own */
+    char *ca_b64;                 /* certs.c cache: this cluster's CA PEM,
+                                   * base64, made on first use */
 };
 
 struct fleet_plan {
@@ -201,9 +215,13 @@ int fleet_certs_use_leaf(struct fleet_certs *c, struct fleet_member *m,
  * loop runs), so that no first handshake pays for it. 0 or -ENOMEM/-EIO. */
 int fleet_certs_prewarm(struct fleet_certs *c, struct fleet_plan *plan,
                         unsigned threads);
-/* base64 of the member's CA PEM (for cluster-info). */
+/* Sets the cipher order (server's or client's) of member m on an SSL of
+ * its kit's context, new or reused. */
+void fleet_certs_cipher_order(const struct fleet_member *m, void *ssl);
+/* base64 of the PEM of the member's own cluster CA (for cluster-info):
+ * made on first use and cached in m->ca_b64. NULL on failure. */
 const char *fleet_certs_ca_b64(struct fleet_certs *c,
-                               const struct fleet_member *m);
+                               struct fleet_member *m);
 /* Frees the per-member leaf caches of a plan. */
 void fleet_certs_release_plan(struct fleet_plan *plan);
 

@@ -520,6 +520,7 @@ static int conn_setup_tls(struct conn *c)
     struct ssl_pool *p = pool_of(c->s, c->m);
     if (p->n > 0) {
         c->ssl = p->free[--p->n];
+        fleet_certs_cipher_order(c->m, c->ssl);
         /* A per-member leaf: this member's certificate on the reused SSL
          * (the profile's shared leaf stays from the context). */
         if (!c->m->shared_leaf &&

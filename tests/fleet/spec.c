@@ -403,6 +403,14 @@ static bool parse_key_int(const char *s, int *out)
         *out = FLEET_KEY_ECDSA;
     else if (strcmp(s, "rsa") == 0)
         *out = FLEET_KEY_RSA;
+    else if (strcmp(s, "rsa-pss") == 0)
+        *out = FLEET_KEY_RSA_PSS;
+    else if (strcmp(s, "p384") == 0)
+        *out = FLEET_KEY_P384;
+    else if (strcmp(s, "p521") == 0)
+        *out = FLEET_KEY_P521;
+    else if (strcmp(s, "ed25519") == 0)
+        *out = FLEET_KEY_ED25519;
     else
         return false;
     return true;
@@ -540,6 +548,14 @@ static int group_build(struct group_ctx *g, json_t *grp, struct kc_error *err)
                               "group %s: leaf is \"per_member\" or \"shared\"",
                               g->name);
     }
+    json_t *order = json_object_get(grp, "cipher_order");
+    const char *ov = order ? json_string_value(order) : "server";
+    if (rc == 0 && (!ov || (strcmp(ov, "server") != 0 &&
+                            strcmp(ov, "client") != 0)))
+        rc = kc_error_set(err, -EINVAL,
+                          "group %s: cipher_order is \"server\" or \"client\"",
+                          g->name);
+    bool client_order = rc == 0 && strcmp(ov, "client") == 0;
     json_t *cert = json_object_get(grp, "cert");
     enum fleet_cert_profile prof = FLEET_CERT_KUBEADM;
     bool auto_prof = !cert || (json_is_string(cert) &&
@@ -559,6 +575,7 @@ static int group_build(struct group_ctx *g, json_t *grp, struct kc_error *err)
         }
         m->cert = auto_prof ? auto_cert(m) : prof;
         m->shared_leaf = shared;
+        m->client_order = client_order;
     }
     /* Last, and only when given, so that specs without it keep their
      * plans (every weighted choice draws from the group's generator). */

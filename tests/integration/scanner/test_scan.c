@@ -293,7 +293,7 @@ static void test_behaviours(void **state)
 }
 
 /* The classifier's early stop ends the sequence after /version. */
-static bool stop_after_version(const struct kc_result *r)
+static bool stop_after_version(struct kc_result *r)
 {
     return false;
 }

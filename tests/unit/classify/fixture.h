@@ -11,6 +11,15 @@
 #define H_AUDIT 1u
 #define H_PF 2u
 
+/* Short probe names for the canned tables. */
+#define V KC_PROBE_VERSION
+#define HZ KC_PROBE_HEALTHZ
+#define LZ KC_PROBE_LIVEZ
+#define RZ KC_PROBE_READYZ
+#define CI KC_PROBE_CLUSTER_INFO
+#define API KC_PROBE_API
+#define NS KC_PROBE_NAMESPACES
+
 /* One canned answer: status 0 means sent but not answered. */
 struct canned {
     enum kc_probe_id id;

@@ -6,14 +6,6 @@
 
 #include "fixture.h"
 
-#define V KC_PROBE_VERSION
-#define HZ KC_PROBE_HEALTHZ
-#define LZ KC_PROBE_LIVEZ
-#define RZ KC_PROBE_READYZ
-#define CI KC_PROBE_CLUSTER_INFO
-#define API KC_PROBE_API
-#define NS KC_PROBE_NAMESPACES
-
 struct scenario {
     const char *name;
     struct canned probes[KC_PROBE__COUNT];

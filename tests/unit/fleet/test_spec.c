@@ -102,6 +102,9 @@ static const struct bad_case {
     {"{\"groups\": [{\"count\": 1, \"http\": {\"spdy\": 1}}]}",
      "unknown http"},
     {"{\"groups\": [{\"count\": 1, \"leaf\": \"x\"}]}", "leaf is"},
+    {"{\"groups\": [{\"count\": 1, \"keys\": {\"dsa\": 1}}]}", "unknown keys"},
+    {"{\"groups\": [{\"count\": 1, \"cipher_order\": \"x\"}]}",
+     "cipher_order is"},
     {"{\"groups\": [{\"count\": 1, \"latency_ms\": -1}]}", "latency_ms"},
     {"{\"groups\": [{\"count\": 1, \"versions_file\": \"/nonexistent\"}]}",
      "/nonexistent"},
@@ -169,6 +172,33 @@ static void test_http_framings(void **state)
     fleet_plan_free(&b);
 }
 
+/* Every key type by name, apportioned exactly; cipher order per group. */
+static void test_keys_and_order(void **state)
+{
+    (void)state;
+    static const char spec[] =
+        "{\"groups\": ["
+        "  {\"name\": \"k\", \"count\": 12, \"cipher_order\": \"client\","
+        "   \"keys\": {\"ecdsa\": 1, \"rsa\": 1, \"rsa-pss\": 1, \"p384\": 1,"
+        "            \"p521\": 1, \"ed25519\": 1}},"
+        "  {\"name\": \"s\", \"count\": 2}]}";
+    struct fleet_plan p;
+    struct kc_error err = {0};
+    assert_int_equal(fleet_plan_parse(&p, spec, NULL, 0, &err), 0);
+    unsigned per_key[FLEET_KEY__COUNT] = {0};
+    for (uint32_t i = 0; i < 12; i++) {
+        per_key[p.members[i].key]++;
+        assert_true(p.members[i].client_order);
+    }
+    for (size_t k = 0; k < FLEET_KEY__COUNT; k++)
+        assert_int_equal(per_key[k], 2);
+    for (uint32_t i = 12; i < 14; i++) {
+        assert_false(p.members[i].client_order); /* server order by default */
+        assert_int_equal(p.members[i].key, FLEET_KEY_ECDSA);
+    }
+    fleet_plan_free(&p);
+}
+
 static void test_versions_file(void **state)
 {
     (void)state;
@@ -202,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_plan_shape),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_bad_specs),
+        cmocka_unit_test(test_keys_and_order),
         cmocka_unit_test(test_versions_file),
         cmocka_unit_test(test_http_framings),
     };

@@ -13,6 +13,7 @@
 #include <openssl/x509v3.h>
 
 #include "scanner-private.h"
+#include "tls_peer.h"
 
 struct server {
     SSL_CTX *ctx;
@@ -20,35 +21,14 @@ struct server {
     BIO *in, *out;
 };
 
-static X509 *make_cert(EVP_PKEY *key, const char *cn)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, key);
-    X509_NAME *n = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-                               (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, n);
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(
-        NULL, &v3, NID_subject_alt_name,
-        "DNS:kubernetes,DNS:kubernetes.default,IP:10.96.0.1,IP:127.0.0.1");
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    X509_sign(x, key, EVP_sha256());
-    return x;
-}
-
 static void server_init(struct server *s, int max_version, bool rsa)
 {
     s->ctx = SSL_CTX_new(TLS_server_method());
     EVP_PKEY *key = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
-    X509 *cert = make_cert(key, "kube-apiserver");
+    X509 *cert = tls_peer_cert(
+        key, NULL, "kube-apiserver",
+        "DNS:kubernetes,DNS:kubernetes.default,IP:10.96.0.1,IP:127.0.0.1",
+        3600);
     assert_int_equal(SSL_CTX_use_certificate(s->ctx, cert), 1);
     assert_int_equal(SSL_CTX_use_PrivateKey(s->ctx, key), 1);
     SSL_CTX_set_security_level(s->ctx, 0);
@@ -73,22 +53,9 @@ static void server_free(struct server *s)
     SSL_CTX_free(s->ctx);
 }
 
-/* Moves bytes both ways until the client's handshake ends. */
 static enum kc_tls_status pump(struct kc_tls *c, struct server *s)
 {
-    char buf[32768];
-    enum kc_tls_status st = KC_TLS_WANT_IO;
-    for (int round = 0; round < 20 && st == KC_TLS_WANT_IO; round++) {
-        st = kc_tls_handshake(c);
-        size_t n;
-        while ((n = kc_tls_drain(c, buf, sizeof(buf))) > 0)
-            BIO_write(s->in, buf, (int)n);
-        SSL_do_handshake(s->ssl);
-        int m;
-        while ((m = BIO_read(s->out, buf, sizeof(buf))) > 0)
-            assert_int_equal(kc_tls_feed(c, buf, (size_t)m), 0);
-    }
-    return st;
+    return tls_peer_pump(c, s->ssl, s->in, s->out);
 }
 
 struct tls_case {
