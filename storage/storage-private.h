@@ -122,6 +122,12 @@ _Static_assert(KC_RP_P0_RTT_US == KC_RP_P0_BASE + 9,
 #define KC_SQLP(n) KC_SQLP_(n)
 #define KC_SQLP_(n) "?" #n
 
+/* The index of parameter name (":scan_id") in st, for the sqlite3_bind_*
+ * calls: statements with more than one parameter name them, so a new one
+ * cannot shift the others. 0 when st has no such name, which every
+ * sqlite3_bind_* refuses (SQLITE_RANGE). */
+int kc_param(sqlite3_stmt *st, const char *name);
+
 /* Binding helpers: NULL for absent/empty as the schema documents. */
 void kc_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);
 void kc_bind_bytes(sqlite3_stmt *st, int i, const struct kc_bytes *b);
