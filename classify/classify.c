@@ -138,6 +138,12 @@ enum kc_posture kc_posture_of(const struct kc_result *r)
     size_t n_r = 0, n_a = 0;
     if (answered_with(r, KC_PROBE_NAMESPACES, 200))
         return KC_POSTURE_WIDE_OPEN;
+    /* A probe the scanner never sent (the server closed and the
+     * reconnects ran out) is unknown, not a negative answer: only rule 1's
+     * positive evidence stands without it. */
+    for (size_t i = 0; i < r->n_probes && i < KC_PROBE__COUNT; i++)
+        if (!r->probes[i].sent && !r->probes[i].answered)
+            return KC_POSTURE_UNKNOWN;
     if (answered_with(r, KC_PROBE_API, 200))
         return KC_POSTURE_LEGACY;
     for (size_t i = 0; i < r->n_probes && i < KC_PROBE__COUNT; i++) {

@@ -15,7 +15,7 @@
 #include "common.h"
 
 /* Recorded with every result; bump when a rule changes. */
-#define KC_CLASSIFIER_VERSION "2"
+#define KC_CLASSIFIER_VERSION "3"
 
 /*
  * Fills r's verdict: is_kubernetes, evidence, posture, git_version, major,

@@ -94,6 +94,8 @@ const struct cli_command *cli_find_command(const char *name);
 
 /* kcensus(1) in roff from the option tables (man.c). */
 void cli_print_man(FILE *f);
+/* A bash completion script from the option tables (completion.c). */
+void cli_print_bash_completion(FILE *f);
 
 /* The subcommands (one file each: cmd_NAME.c). */
 extern const struct cli_command cli_cmd_scan;

@@ -39,14 +39,18 @@ enum {
     OPT_RESUME,
     OPT_STATUS_FILE,
     OPT_GEOIP,
+    OPT_RECONNECTS,
+    OPT_FROM_SCAN,
+    OPT_FROM_DB,
+    OPT_ONLY,
 };
 
 static const struct cli_option options[] = {
     CLI_TARGET_OPTIONS,
     {"concurrency", OPT_CONCURRENCY, "N", "targets in flight (default "
      KC_STR(KC_SCANNER_DEFAULT_CONCURRENCY) ")"},
-    {"rate", OPT_RATE, "N", "new targets per second, 0 = unlimited (default "
-     KC_STR(KC_SCANNER_DEFAULT_RATE) ")"},
+    {"rate", OPT_RATE, "N", "new connections per second, reconnects included, "
+     "0 = unlimited (default " KC_STR(KC_SCANNER_DEFAULT_RATE) ")"},
     {"threads", OPT_THREADS, "N", "event loops (default: number of cores)"},
     {"timeout", OPT_TIMEOUT, "DUR", "absolute deadline per target (default "
      KC_STR(KC_SCANNER_DEFAULT_TIMEOUT_S) "s)"},
@@ -54,6 +58,9 @@ static const struct cli_option options[] = {
      "deadline of the TCP connect (default: --timeout)"},
     {"retries", OPT_RETRIES, "N", "retry refused/timed-out targets N times (default 0)"},
     {"per-host", OPT_PER_HOST, "N", "at most N in flight per address (hostnames: once resolved), across all loops (default 0: no cap)"},
+    {"reconnects", OPT_RECONNECTS, "N",
+     "new connections per target when the server closes between probes (at most one per probe; default "
+     KC_STR(KC_SCANNER_DEFAULT_RECONNECTS) ", 0 = none)"},
     {"probes", OPT_PROBES, "SET", "default|extended|version (extended reads namespaces)"},
     {"user-agent", OPT_USER_AGENT, "UA", "User-Agent (default names kcensus and a contact URL)"},
     {"store", OPT_STORE, "WHAT", "all|responsive|kubernetes (default responsive)"},
@@ -63,6 +70,12 @@ static const struct cli_option options[] = {
     {"resume", OPT_RESUME, NULL, "continue the latest unfinished scan in the database"},
     {"status-file", OPT_STATUS_FILE, "FILE", "append the status figures as JSON lines"},
     {"geoip", OPT_GEOIP, "FILE", "add country/ASN from a MaxMind .mmdb (repeatable)"},
+    {"from-scan", OPT_FROM_SCAN, "ID",
+     "targets: the endpoints of scan ID, hostnames and SNI kept"},
+    {"from-db", OPT_FROM_DB, "FILE",
+     "--from-scan reads this database (default: -d)"},
+    {"only", OPT_ONLY, "WHAT",
+     "kubernetes|responsive|all: which endpoints of --from-scan (default kubernetes)"},
     CLI_OPT_DB, CLI_OPT_QUIET, CLI_OPT_VERBOSE, CLI_OPT_HELP, CLI_OPT_END,
 };
 
@@ -78,6 +91,7 @@ struct scan_opts {
     size_t n_geoip;
     bool dry_run;
     bool resume;
+    struct cli_from_scan from; /* --from-scan, --from-db, --only */
 };
 
 /* ---------------- options ---------------- */
@@ -122,6 +136,7 @@ static int take_option(struct scan_opts *o, const struct cli_command *cmd,
     case OPT_CONNECT_TIMEOUT: ok = parse_ms(arg, &e->connect_timeout_ms); break;
     case OPT_RETRIES: ok = parse_u32(arg, 0, 10, &e->retries); break;
     case OPT_PER_HOST: ok = parse_u32(arg, 0, 1000000, &e->per_host); break;
+    case OPT_RECONNECTS: ok = parse_u32(arg, 0, 100, &e->max_reconnects); break;
     case OPT_PROBES: ok = kc_probe_set_parse(arg, &e->probes); break;
     case OPT_USER_AGENT:
         ok = arg[0] != '\0' && strpbrk(arg, "\r\n") == NULL;
@@ -138,6 +153,14 @@ static int take_option(struct scan_opts *o, const struct cli_command *cmd,
         if (ok)
             o->geoip[o->n_geoip++] = arg;
         break;
+    case OPT_FROM_SCAN: {
+        uint64_t scan;
+        ok = kc_parse_u64(arg, 1, INT64_MAX, &scan);
+        o->from.scan_id = ok ? (int64_t)scan : 0;
+        break;
+    }
+    case OPT_FROM_DB: o->from.db = arg; break;
+    case OPT_ONLY: ok = kc_store_policy_parse(arg, &o->from.only); break;
     default:
         return cli_usage_error(cmd, "unhandled option");
     }
@@ -156,6 +179,7 @@ static int parse_options(struct scan_opts *o, const struct cli_command *cmd,
     cli_target_opts_init(&o->targets);
     kc_scanner_config_init(&o->engine);
     o->store = KC_STORE_RESPONSIVE;
+    o->from.only = KC_STORE_KUBERNETES;
     cli_parser_init(&p, cmd, &o->common);
     while ((id = cli_parser_next(&p, argc, argv)) != -1) {
         switch (cli_target_opts_handle(&o->targets, cmd, id, optarg)) {
@@ -169,6 +193,8 @@ static int parse_options(struct scan_opts *o, const struct cli_command *cmd,
     }
     if (p.exit_code >= 0)
         return p.exit_code;
+    if (o->from.scan_id == 0 && o->from.db != NULL)
+        return cli_usage_error(cmd, "--from-db goes with --from-scan");
     cli_target_opts_specs(&o->targets, argc, argv, optind);
     return -1;
 }
@@ -446,6 +472,7 @@ static void run_free(struct scan_run *r)
     if (r->source.it != NULL)
         kc_target_iter_free(r->source.it);
     kc_targets_free(r->targets);
+    cli_from_scan_free(&r->o.from);
     kc_store_close(r->store);
     free(r->skip);
     free(r->argv_text);
@@ -453,6 +480,20 @@ static void run_free(struct scan_run *r)
     json_decref(r->resume_argv);
     if (r->status_file != NULL)
         fclose(r->status_file);
+}
+
+/* Hostnames are checked against the blocklist once resolved, so they are
+ * counted as targets here. */
+static void print_from_scan(const struct cli_from_scan *f)
+{
+    printf("from scan:   %lld (%s endpoints): %zu, of which %llu by "
+           "hostname (blocklist checked once resolved)\n",
+           (long long)f->scan_id, kc_store_policy_str(f->only), f->n,
+           (unsigned long long)f->hostnames);
+    if (f->without_endpoint > 0)
+        printf("             %llu rows without an address or port left out "
+               "(imported buckets)\n",
+               (unsigned long long)f->without_endpoint);
 }
 
 static void print_plan(const struct scan_run *r)
@@ -471,6 +512,8 @@ static void print_plan(const struct scan_run *r)
     printf("concurrency: %u\n", e->concurrency);
     printf("probes:      %s\n", kc_probe_set_str(e->probes));
     printf("lifts:       %s\n", kc_targets_lifts(r->targets));
+    if (r->o.from.scan_id > 0)
+        print_from_scan(&r->o.from);
     if (e->rate)
         printf("estimate:    at least %.0fs at the rate limit\n", secs);
 }
@@ -512,9 +555,32 @@ static int load_resume(const struct cli_command *cmd, struct scan_run *r,
     return 0;
 }
 
+/* --from-scan: the earlier scan's endpoints join the specs. */
+static int load_from_scan(const struct cli_command *cmd, struct scan_run *r)
+{
+    struct kc_error err = {0};
+    struct cli_from_scan *f = &r->o.from;
+    const char *db = f->db ? f->db : r->o.common.db;
+    if (f->scan_id == 0)
+        return 0;
+    if (cli_from_scan_load(f, db, &err) < 0)
+        return cli_fail(cmd, "--from-scan %lld: %s: %s", (long long)f->scan_id,
+                        db, err.msg);
+    if (f->n == 0)
+        return cli_usage_error(cmd, "scan %lld in %s has no %s endpoints",
+                               (long long)f->scan_id, db,
+                               kc_store_policy_str(f->only));
+    r->o.targets.cfg.endpoints = f->endpoints;
+    r->o.targets.cfg.n_endpoints = f->n;
+    return 0;
+}
+
 static int build_targets(const struct cli_command *cmd, struct scan_run *r)
 {
     struct kc_error err = {0};
+    int rc = load_from_scan(cmd, r);
+    if (rc != 0)
+        return rc;
     if (kc_targets_new(&r->o.targets.cfg, &r->targets, &err) < 0)
         return cli_usage_error(cmd, "%s", err.msg);
     const char *warn = kc_targets_warnings(r->targets);
@@ -574,6 +640,13 @@ static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
         json_array_append_new(specs, json_string(tc->specs[i]));
     for (size_t i = 0; i < tc->n_inputs; i++)
         json_array_append_new(specs, json_string(tc->inputs[i]));
+    if (r->o.from.scan_id > 0) {
+        char from[64];
+        kc_snprintf(from, sizeof(from), "scan:%lld:%s",
+                    (long long)r->o.from.scan_id,
+                    kc_store_policy_str(r->o.from.only));
+        json_array_append_new(specs, json_string(from));
+    }
     char *specs_text = json_dumps(specs, JSON_COMPACT);
     json_decref(specs);
     p.specs = specs_text;

@@ -6,7 +6,8 @@
 
 static void print_usage(FILE *f)
 {
-    fprintf(f, "usage: kcensus [--version] [--help] <command> [options]\n\n"
+    fprintf(f, "usage: kcensus [--version] [--help] [--man] [--completion bash] "
+               "<command> [options]\n\n"
                "A census of Kubernetes API servers: versions and anonymous "
                "access.\n\ncommands:\n");
     for (size_t i = 0; cli_commands[i] != NULL; i++)
@@ -34,6 +35,14 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--man") == 0) {
         cli_print_man(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--completion") == 0) {
+        if (argc != 3 || strcmp(argv[2], "bash") != 0) {
+            fprintf(stderr, "kcensus: --completion takes 'bash'\n");
+            return CLI_EXIT_USAGE;
+        }
+        cli_print_bash_completion(stdout);
         return CLI_EXIT_OK;
     }
     if (argv[1][0] == '-') {

@@ -73,6 +73,9 @@ void cli_print_man(FILE *f)
     fputs(".SH EXIT STATUS\n0 success, 1 runtime failure, 2 usage error, "
           "3 scan interrupted (resume with \\fBkcensus scan \\-\\-resume\\fR).\n"
           ".SH FILES\n\\fI./census.db\\fR, the default database.\n"
+          ".PP\nThe bash completion is generated from the same option tables "
+          "as this page (\\fBkcensus \\-\\-completion bash\\fR) and "
+          "installed in \\fIshare/bash\\-completion/completions\\fR.\n"
           ".SH SEE ALSO\n\\fBsqlite3\\fR(1), \\fBzmap\\fR(8)\n",
           f);
 }

@@ -9,6 +9,7 @@
 #define KCENSUS_CLI_TARGET_OPTS_H
 
 #include "cli.h"
+#include "storage.h"
 #include "targets.h"
 
 enum cli_target_opt_id {
@@ -70,5 +71,28 @@ enum cli_topt_result cli_target_opts_handle(struct cli_target_opts *o,
 /* The positional arguments (argv[first..argc-1]) are target specs. */
 void cli_target_opts_specs(struct cli_target_opts *o, int argc, char **argv,
                            int first);
+
+/*
+ * `kcensus scan --from-scan ID`: the endpoints of an earlier scan become
+ * targets, hostnames (and so SNI) kept. Only rows the store policy `only`
+ * keeps are taken (kubernetes, responsive or all). The strings are owned
+ * here: keep the struct until kc_targets_new() has returned.
+ */
+struct cli_from_scan {
+    int64_t scan_id;            /* 0: not asked for */
+    const char *db;             /* NULL: the scan's own database */
+    enum kc_store_policy only;
+    struct kc_endpoint *endpoints;
+    size_t n, cap;
+    uint64_t hostnames;         /* endpoints taken by name */
+    uint64_t without_endpoint;  /* rows with neither address nor port
+                                 * (an import's buckets) */
+};
+
+/* Reads the endpoints from db_path (read-only). Returns 0, or a negative
+ * errno with err saying why (an unknown scan is -ENOENT). */
+int cli_from_scan_load(struct cli_from_scan *fs, const char *db_path,
+                       struct kc_error *err);
+void cli_from_scan_free(struct cli_from_scan *fs);
 
 #endif

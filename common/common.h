@@ -455,6 +455,8 @@ struct kc_result {
     uint32_t tls_us;           /* handshake duration */
     uint32_t rtt_us;           /* first request -> first response complete */
     uint32_t attempts;         /* 1 + retries used */
+    uint32_t connections;      /* TCP connections the recorded attempt
+                                  opened (1 + reconnects; 0: none) */
     char tls_version[16];      /* "TLSv1.3" */
     char cipher[64];
     char alpn[16];

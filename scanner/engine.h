@@ -19,15 +19,25 @@
 
 struct conn;
 
+/* Where a target is; c->state is the whole truth (conn.c lists the
+ * transitions in one table, checked in debug builds). */
 enum conn_state {
-    CONN_WAITING = 0, /* has an index, no socket yet */
-    CONN_RESOLVING,
-    CONN_PARKED,      /* resolved; its address is at --per-host */
-    CONN_CONNECTING,
-    CONN_TLS,
-    CONN_HTTP,
-    CONN_CLOSING,
+    CONN_WAITING = 0, /* has an index, no socket: in the worker's waiting
+                         queue, or about to be admitted */
+    CONN_RESOLVING,   /* its hostname's lookup is running */
+    CONN_PARKED,      /* its address is at --per-host: in the worker's
+                         parked queue (deadline running once started) */
+    CONN_CONNECTING,  /* SYN sent */
+    CONN_TLS,         /* handshake */
+    CONN_HTTP,        /* a probe is out */
+    CONN_RECONNECTING,/* the server closed between probes: the socket is
+                         closing, or a rate token is awaited; the result
+                         and the deadline are kept */
+    CONN_RETRYING,    /* the attempt failed (--retries) or no socket could
+                         be made: the socket is closing, then WAITING */
+    CONN_CLOSING,     /* result written; handles closing, then freed */
 };
+#define CONN__STATES (CONN_CLOSING + 1)
 
 /* What exists only once the handshake is done: the HTTP reader, the
  * result and the probe cursor. Kept out of struct conn_live so that a
@@ -38,16 +48,15 @@ struct conn_talk {
     struct kc_result result;
     size_t probe;         /* index in the probe set being asked */
     size_t n_planned;
+    uint32_t answered_here; /* answers on the current connection */
     uint64_t sent_us;     /* request written (mono) */
 };
 
-/* What exists only once TCP is up: the TLS engine, then the talk. Keeping
- * these out of struct conn keeps a target that is still waiting for a
- * SYN-ACK small. */
+/* What exists only while TCP is up: the TLS engine. Keeping it out of
+ * struct conn keeps a target that is still waiting for a SYN-ACK small. */
 struct conn_live {
     struct kc_tls tls;
     uint64_t tls_start_us;
-    struct conn_talk *talk; /* NULL until the handshake is done */
 };
 
 /* One target: owner of its libuv handles, freed in the last close callback. */
@@ -64,16 +73,19 @@ struct conn {
     enum conn_state state;
     unsigned closing;           /* handles/requests still to call back */
     bool tcp_open;              /* tcp handle initialised */
-    bool requeue;               /* after the tcp close: wait and retry */
-    bool counted_dns;
+    bool gai_pending;           /* the lookup has not called back yet */
     bool host_slot;             /* holds a --per-host slot for its address */
     uint32_t attempts;
+    uint32_t connections;       /* TCP connections of this attempt */
     uint64_t deadline_ms;       /* absolute, uv_now() clock */
     uint64_t phase_start_us;
     int64_t started_wall_us;
     uint32_t connect_us;
     struct kc_target target;
-    struct conn_live *live;
+    struct conn_live *live;     /* NULL until TCP is up, and between
+                                   connections */
+    struct conn_talk *talk;     /* NULL until the first handshake is done;
+                                   kept across reconnects */
 };
 
 /* Intrusive list of conns, in dispatch (= index) order. */
@@ -102,7 +114,7 @@ struct kc_worker {
     struct kc_rate rate;
     uint32_t max_inflight;   /* this worker's share of -c */
     uint32_t limit;          /* current limit (lowered on EMFILE) */
-    uint32_t dns_inflight;
+    uint32_t dns_inflight;   /* changed by kc_worker_lookup_* only */
     uint64_t backoff_until;  /* uv_now ms; no new sockets before */
     struct conn_list active; /* every conn owning an index */
     struct conn_queue waiting;/* conns waiting for a socket/lookup slot */
@@ -115,6 +127,8 @@ struct kc_worker {
     char rbuf[KC_READ_BUF];  /* shared by all conns: reads are consumed
                                 within the callback */
     char pbuf[KC_PLAIN_BUF];
+    /* conn_set_state()'s transitions, counted by kc_worker_transition() */
+    uint64_t transitions[CONN__STATES][CONN__STATES];
 };
 
 struct kc_scanner {
@@ -134,6 +148,7 @@ struct kc_scanner {
     struct kc_hosts *hosts;  /* --per-host slots, NULL without a cap */
     _Atomic uint64_t dispatched, completed, inflight, kubernetes, slowdowns;
     _Atomic uint64_t parked;
+    _Atomic uint64_t reconnects;
     _Atomic uint64_t by_outcome[KC_OUTCOME__COUNT];
 };
 
@@ -146,6 +161,9 @@ bool kc_conn_needs_dns(const struct conn *c);
 /* Finishes a conn that never got a socket (graceful stop drains the
  * waiting queue through the normal teardown). */
 void kc_conn_abandon(struct conn *c);
+/* The one way a conn parks: the worker has queued it in w->parked; the
+ * deadline, if the attempt started, keeps running. */
+void kc_conn_park(struct conn *c);
 
 /* scanner.c, called by conn.c */
 /* c waits in the worker's queue (no socket/lookup slot now); it gives
@@ -165,5 +183,16 @@ void kc_worker_slow_down(struct kc_worker *w);
 void kc_worker_release(struct kc_worker *w, struct conn *c);
 /* Writes a result under the sink lock, counting it. */
 void kc_worker_emit(struct kc_worker *w, const struct kc_result *r);
+/* A lookup starts / has called back (its slot frees: dispatch again). */
+void kc_worker_lookup_begin(struct kc_worker *w);
+void kc_worker_lookup_end(struct kc_worker *w);
+/* True if a resolved address is in the source's blocklist. */
+bool kc_worker_blocked(struct kc_worker *w, const struct kc_addr *a);
+/* A reconnect asks for a rate token: 0 when taken (connect now), else the
+ * milliseconds to wait before asking again. */
+uint64_t kc_worker_reconnect_wait(struct kc_worker *w);
+/* Counts one state transition (debug figures and tests). */
+void kc_worker_transition(struct kc_worker *w, enum conn_state from,
+                          enum conn_state to);
 
 #endif

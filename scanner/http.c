@@ -101,6 +101,14 @@ static int on_headers_complete(http_parser *p)
      * nothing below 100 is defined: "HTTP/1.1 0 OK" is malformed. */
     if (p->status_code < 100)
         return -1;
+    /* Interim answers are counted: an endless stream of 1xx (each a
+     * fresh message to http-parser, so the header ceiling never trips) is
+     * too_large, as one endless head is, instead of holding the target
+     * until its deadline. */
+    if (p->status_code < 200 && ++h->interim > KC_HTTP_MAX_INTERIM) {
+        h->too_large = true;
+        return -1;
+    }
     h->in_value = false;
     h->field_len = 0;
     h->field_overflow = false;

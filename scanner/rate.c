@@ -31,6 +31,20 @@ bool kc_rate_take(struct kc_rate *r, uint64_t now_ms)
     return true;
 }
 
+uint64_t kc_rate_take_ahead(struct kc_rate *r, uint64_t now_ms,
+                            double max_debt)
+{
+    if (r->per_ms <= 0.0)
+        return 0;
+    refill(r, now_ms);
+    if (r->tokens - 1.0 >= -max_debt) {
+        r->tokens -= 1.0;
+        return 0;
+    }
+    double ms = (1.0 - max_debt - r->tokens) / r->per_ms;
+    return ms < 1.0 ? 1 : (uint64_t)ms + 1;
+}
+
 uint64_t kc_rate_wait_ms(struct kc_rate *r, uint64_t now_ms)
 {
     if (r->per_ms <= 0.0)

@@ -83,6 +83,9 @@ void kc_tls_record(const struct kc_tls *t, struct kc_result *r);
 
 #define KC_HTTP_MAX_HEADER (64 * 1024)
 #define KC_HTTP_MAX_BODY (1024 * 1024)
+/* 1xx answers skipped before the answer (real servers send one or two:
+ * 100 Continue, 103 Early Hints). */
+#define KC_HTTP_MAX_INTERIM 32
 
 enum kc_http_status {
     KC_HTTP_MORE = 0,   /* response not complete yet */
@@ -108,6 +111,7 @@ struct kc_http_rx {
     bool complete;
     bool too_large;
     bool keep_alive;             /* peer allows another request */
+    uint32_t interim;            /* 1xx answers so far */
     uint64_t bytes;              /* fed for this response */
 };
 
@@ -136,6 +140,11 @@ struct kc_rate {
 void kc_rate_init(struct kc_rate *r, double per_sec, uint64_t now_ms);
 /* Takes one token if available. */
 bool kc_rate_take(struct kc_rate *r, uint64_t now_ms);
+/* Takes one token, borrowing ahead down to -max_debt tokens if none is
+ * left (the borrowed ones delay kc_rate_take until repaid): 0, or the
+ * milliseconds until the debt would allow it. */
+uint64_t kc_rate_take_ahead(struct kc_rate *r, uint64_t now_ms,
+                            double max_debt);
 /* Milliseconds until a token is available (0 when one is). */
 uint64_t kc_rate_wait_ms(struct kc_rate *r, uint64_t now_ms);
 

@@ -28,6 +28,7 @@ void kc_scanner_config_init(struct kc_scanner_config *cfg)
     cfg->timeout_ms = KC_SCANNER_DEFAULT_TIMEOUT_S * 1000;
     cfg->dns_concurrency = KC_SCANNER_DEFAULT_DNS_CONCURRENCY;
     cfg->probes = KC_PROBES_DEFAULT;
+    cfg->max_reconnects = KC_SCANNER_DEFAULT_RECONNECTS;
 }
 
 /* ---------------- lists ---------------- */
@@ -171,6 +172,7 @@ static void worker_park(struct kc_worker *w, struct conn *c)
 {
     queue_push(&w->parked, c);
     atomic_fetch_add(&w->sc->parked, 1);
+    kc_conn_park(c);
 }
 
 static void worker_unparked(struct kc_worker *w, struct conn *prev,
@@ -261,6 +263,49 @@ void kc_worker_defer(struct kc_worker *w, struct conn *c)
     worker_host_release(w, c);
     queue_push(&w->waiting, c);
     kc_worker_kick(w);
+}
+
+void kc_worker_lookup_begin(struct kc_worker *w)
+{
+    w->dns_inflight++;
+}
+
+void kc_worker_lookup_end(struct kc_worker *w)
+{
+    w->dns_inflight--;
+    kc_worker_kick(w); /* someone may wait for the lookup slot */
+}
+
+bool kc_worker_blocked(struct kc_worker *w, const struct kc_addr *a)
+{
+    struct kc_scanner *sc = w->sc;
+    if (sc->src.blocked == NULL)
+        return false;
+    pthread_mutex_lock(&sc->dispatch_lock);
+    bool blocked = sc->src.blocked(sc->src.ctx, a);
+    pthread_mutex_unlock(&sc->dispatch_lock);
+    return blocked;
+}
+
+uint64_t kc_worker_reconnect_wait(struct kc_worker *w)
+{
+    /* A started target's next connection goes before new targets: it may
+     * borrow up to one second of this loop's rate ahead, which new
+     * targets then wait out. The rate holds on average, and a target
+     * whose server closes after every answer is not starved into its
+     * deadline by dispatch. */
+    double ahead = w->rate.per_ms * 1000.0;
+    uint64_t wait = kc_rate_take_ahead(&w->rate, uv_now(&w->loop),
+                                       ahead > 1.0 ? ahead : 1.0);
+    if (wait == 0)
+        atomic_fetch_add(&w->sc->reconnects, 1);
+    return wait;
+}
+
+void kc_worker_transition(struct kc_worker *w, enum conn_state from,
+                          enum conn_state to)
+{
+    w->transitions[from][to]++;
 }
 
 void kc_worker_slow_down(struct kc_worker *w)
@@ -715,8 +760,19 @@ void kc_scanner_stats(struct kc_scanner *sc, struct kc_scanner_stats *out)
     for (size_t i = 0; i < KC_OUTCOME__COUNT; i++)
         out->by_outcome[i] = atomic_load(&sc->by_outcome[i]);
     out->parked = atomic_load(&sc->parked);
+    out->reconnects = atomic_load(&sc->reconnects);
     out->concurrency = sc->cfg.concurrency;
     out->threads = sc->nthreads;
+}
+
+uint64_t kc_scanner_transitions(struct kc_scanner *sc, size_t from, size_t to)
+{
+    uint64_t n = 0;
+    if (from >= CONN__STATES || to >= CONN__STATES)
+        return 0;
+    for (uint32_t i = 0; i < sc->nthreads; i++)
+        n += sc->workers[i]->transitions[from][to];
+    return n;
 }
 
 const struct kc_error *kc_scanner_error(struct kc_scanner *sc)

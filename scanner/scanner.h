@@ -28,9 +28,13 @@
  * zero fields of a config fall back to them, and `kcensus scan --help` and
  * the man page print them (KC_STR). */
 #define KC_SCANNER_DEFAULT_CONCURRENCY 1000 /* targets in flight */
-#define KC_SCANNER_DEFAULT_RATE 2000        /* new targets per second */
+#define KC_SCANNER_DEFAULT_RATE 2000        /* new connections per second */
 #define KC_SCANNER_DEFAULT_TIMEOUT_S 10     /* absolute, per target */
 #define KC_SCANNER_DEFAULT_DNS_CONCURRENCY 64 /* lookups per thread */
+/* Connections a target may add when its server closes after an answer:
+ * the default probe set needs 5 when a server closes after every answer,
+ * the extended set 6. */
+#define KC_SCANNER_DEFAULT_RECONNECTS 6
 
 /*
  * Where targets come from. Called with the scanner's dispatch lock held, so
@@ -58,7 +62,8 @@ struct kc_scan_classifier {
 
 struct kc_scanner_config {
     uint32_t concurrency;    /* in flight across all threads */
-    uint32_t rate;           /* new targets per second; 0 unlimited */
+    uint32_t rate;           /* new connections per second, reconnects
+                                included; 0 unlimited */
     uint32_t threads;        /* loops; 0 = number of cores */
     uint32_t per_host;       /* in flight per IP address, across all
                                 threads; 0 = no cap. A hostname target
@@ -76,6 +81,11 @@ struct kc_scanner_config {
     uint32_t max_parked;     /* targets held back by per_host at once,
                                 across threads (dispatch pauses when
                                 full); 0 = concurrency */
+    uint32_t max_reconnects; /* new connections a target may open when the
+                                server closes after an answer and probes
+                                remain (never more than one per probe);
+                                each takes a rate token and keeps the
+                                target's --per-host slot; 0 = none */
 };
 
 /* Fills the KC_SCANNER_DEFAULT_* values (the rest zero). */
@@ -92,6 +102,8 @@ struct kc_scanner_stats {
     uint32_t concurrency;    /* effective limit (after RLIMIT_NOFILE) */
     uint32_t threads;
     uint64_t parked;         /* held back by --per-host now */
+    uint64_t reconnects;     /* connections opened after a server closed
+                                between probes */
 };
 
 struct kc_scanner;
@@ -140,5 +152,13 @@ void kc_scanner_free(struct kc_scanner *s);
 
 /* Memory kept per target waiting for TCP, for benchmarks and tests. */
 size_t kc_scanner_conn_size(void);
+
+/* The connection state machine, for tests: states are 0..count-1. */
+size_t kc_conn_state_count(void);
+const char *kc_conn_state_name(size_t s);
+/* True if the transition table lists from -> to. */
+bool kc_conn_transition_allowed(size_t from, size_t to);
+/* How often targets went from -> to in this scanner (after join). */
+uint64_t kc_scanner_transitions(struct kc_scanner *s, size_t from, size_t to);
 
 #endif

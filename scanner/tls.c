@@ -250,14 +250,41 @@ int kc_tls_write(struct kc_tls *t, const void *p, size_t n)
     return 0;
 }
 
+/*
+ * A TLS 1.2 server may ask to renegotiate after reading a request (servers
+ * that want a client certificate for some paths do; curl and browsers
+ * follow). The first request is followed, as they do; once that
+ * renegotiation is complete, OpenSSL is told to answer the next
+ * HelloRequest with a no_renegotiation alert, and that alert ends the
+ * read: a server that renegotiates without end must not hold the target
+ * until its deadline. armed: the option was set before the read.
+ */
+static bool tls_refused_renegotiation(struct kc_tls *t, bool armed,
+                                      size_t out_before)
+{
+    if (armed) /* all a TLS 1.2 client writes while reading is the alert */
+        return queue_pending(&t->out) > out_before;
+    if (SSL_num_renegotiations(t->ssl) > 0 && !SSL_in_init(t->ssl))
+        SSL_set_options(t->ssl, SSL_OP_NO_RENEGOTIATION);
+    return false;
+}
+
 enum kc_tls_status kc_tls_read(struct kc_tls *t, void *out, size_t cap,
                                size_t *got)
 {
     *got = 0;
     while (*got < cap) {
         size_t n = 0;
+        size_t out_before = queue_pending(&t->out);
+        bool armed = (SSL_get_options(t->ssl) & SSL_OP_NO_RENEGOTIATION) != 0;
         ERR_clear_error();
-        if (SSL_read_ex(t->ssl, (char *)out + *got, cap - *got, &n) == 1) {
+        int ok = SSL_read_ex(t->ssl, (char *)out + *got, cap - *got, &n);
+        if (tls_refused_renegotiation(t, armed, out_before)) {
+            kc_snprintf(t->err, sizeof(t->err),
+                        "tls: second renegotiation refused");
+            return KC_TLS_FAILED;
+        }
+        if (ok == 1) {
             *got += n;
             continue;
         }

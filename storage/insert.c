@@ -126,6 +126,10 @@ struct kc_insert {
     ", " KC_SQLP(KC_RP_ASN) ", " KC_SQLP(KC_RP_AS_ORG)                     \
     ", " KC_SQLP(KC_RP_PROVIDER)
 
+/* Schema v5: the connections the recorded attempt used. */
+#define CONNECTIONS_COL ", connections"
+#define CONNECTIONS_PARAM ", " KC_SQLP(KC_RP_CONNECTIONS)
+
 static const char result_sql[] =
     "INSERT OR IGNORE INTO result_rows (scan_id, target_index, addr, ip6,"
     " port, sni, outcome, phase, detail, started_at, duration_ms,"
@@ -133,8 +137,10 @@ static const char result_sql[] =
     " cert_id, probe_set, is_kubernetes, evidence, posture, git_version,"
     " major, minor, patch, prerelease, vendor, vendor_suffix, version_id,"
     " cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count,"
-    " classifier_version, country, asn, as_org, provider" P0_COLS ")"
-    " VALUES (" HEAD_PARAMS ", " VERDICT_PARAMS ", " TAIL_PARAMS P0_PARAMS ")";
+    " classifier_version, country, asn, as_org, provider" P0_COLS
+    CONNECTIONS_COL ")"
+    " VALUES (" HEAD_PARAMS ", " VERDICT_PARAMS ", " TAIL_PARAMS P0_PARAMS
+    CONNECTIONS_PARAM ")";
 
 /* The same without the Kubernetes columns (NULL by omission), for the
  * common row that has no verdict beyond is_kubernetes: ~20 fewer bound
@@ -144,8 +150,8 @@ static const char result_short_sql[] =
     " port, sni, outcome, phase, detail, started_at, duration_ms,"
     " connect_us, tls_us, rtt_us, attempts, tls_version, cipher, alpn,"
     " cert_id, probe_set, is_kubernetes, classifier_version, country, asn,"
-    " as_org, provider" P0_COLS ")"
-    " VALUES (" HEAD_PARAMS ", " TAIL_PARAMS P0_PARAMS ")";
+    " as_org, provider" P0_COLS CONNECTIONS_COL ")"
+    " VALUES (" HEAD_PARAMS ", " TAIL_PARAMS P0_PARAMS CONNECTIONS_PARAM ")";
 
 #define PROBE_COLS 9
 static const char probe_head_sql[] =
@@ -731,6 +737,7 @@ static int bind_transport(struct kc_insert *ins, sqlite3_stmt *st,
     b_int(c, st, KC_RP_TLS_US, r->tls_us);
     b_int(c, st, KC_RP_RTT_US, r->rtt_us);
     b_int(c, st, KC_RP_ATTEMPTS, r->attempts);
+    b_int(c, st, KC_RP_CONNECTIONS, r->connections);
     b_int(c, st, KC_RP_PROBE_SET, (int)r->probe_set);
     rc = bind_text_id(ins, st, KC_RP_DETAIL, r->detail, err);
     if (rc == 0)

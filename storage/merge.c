@@ -19,7 +19,7 @@
     " vendor_suffix, v_major, v_minor, git_commit, git_tree_state,"       \
     " build_date, go_version, compiler, platform, cluster_info_readable,"  \
     " cluster_ca_sha256, jws_keys, namespaces_count, classifier_version,"  \
-    " country, asn, as_org, provider, weight, geo_source"
+    " country, asn, as_org, provider, weight, geo_source, connections"
 
 #define SCAN_PARAM_COLS                                                    \
     "label, status, started_at, finished_at, specs, ports, seed,"          \

@@ -367,6 +367,79 @@ static const char v3_sql[] =
     " (" flags " >> 3) & 1 AS has_pf_flowschema,"                          \
     " (" flags " >> 4) & 1 AS has_pf_prioritylevel,"                       \
     " b.content_type, b.body, " total " AS body_total, " rtt " AS rtt_us"
+/* The readable face of result_rows: v3's results, column for column (plus
+ * addr; `extra` appends columns of later versions). */
+#define RESULTS_VIEW_SQL(extra)                                            \
+    "CREATE VIEW results AS SELECT r.id, r.scan_id, r.target_index,"       \
+    " " V4_IP_TEXT("r.addr") " AS ip, " V4_IP_INT("r.addr") " AS ip_int,"  \
+    " r.ip6, r.port, r.sni, " V4_NAME("outcome", "r.outcome") " AS outcome,"\
+    " " V4_NAME("phase", "r.phase") " AS phase,"                           \
+    " " V4_TEXT("r.detail") " AS detail, r.started_at,"                    \
+    " r.started_at + r.duration_ms AS finished_at, r.connect_us, r.tls_us,"\
+    " r.rtt_us, r.attempts, " V4_TEXT("r.tls_version") " AS tls_version,"  \
+    " " V4_TEXT("r.cipher") " AS cipher, " V4_TEXT("r.alpn") " AS alpn,"   \
+    " r.cert_id, " V4_NAME("probe_set", "r.probe_set") " AS probe_set,"    \
+    " r.is_kubernetes, " V4_TEXT("r.evidence") " AS evidence,"             \
+    " " V4_NAME("posture", "r.posture") " AS posture, r.git_version,"      \
+    " r.major, r.minor, r.patch, r.prerelease,"                            \
+    " " V4_NAME("vendor", "r.vendor") " AS vendor,"                        \
+    " " V4_TEXT("r.vendor_suffix") " AS vendor_suffix,"                    \
+    " v.v_major, v.v_minor, v.git_commit, v.git_tree_state, v.build_date," \
+    " v.go_version, v.compiler, v.platform, r.cluster_info_readable,"      \
+    " r.cluster_ca_sha256, r.jws_keys, r.namespaces_count,"                \
+    " " V4_TEXT("r.classifier_version") " AS classifier_version,"          \
+    " r.country, r.asn, " V4_TEXT("r.as_org") " AS as_org,"                \
+    " " V4_NAME("provider", "r.provider") " AS provider, r.weight,"        \
+    " " V4_TEXT("r.geo_source") " AS geo_source, r.addr"                   \
+    extra                                                                  \
+    " FROM result_rows r LEFT JOIN versions v ON v.id = r.version_id;"
+
+/* Writes through the view (merge, import, scripts): the texts and
+ * version documents first, then the row. NOT EXISTS rather than OR
+ * IGNORE, so an outer INSERT OR IGNORE/REPLACE cannot change them. */
+#define RESULTS_TRIGGERS_SQL(cols, vals)                                   \
+    "CREATE TRIGGER results_insert INSTEAD OF INSERT ON results BEGIN"     \
+    " INSERT INTO texts (value) SELECT DISTINCT v FROM (" V4_TEXT_COLS("NEW", "")\
+    ") WHERE v IS NOT NULL AND v <> ''"                                    \
+    "  AND NOT EXISTS (SELECT 1 FROM texts t WHERE t.value = v);"          \
+    " INSERT INTO versions (v_major, v_minor, git_commit, git_tree_state," \
+    "  build_date, go_version, compiler, platform)"                        \
+    "  SELECT NEW.v_major, NEW.v_minor, NEW.git_commit, NEW.git_tree_state,"\
+    "  NEW.build_date, NEW.go_version, NEW.compiler, NEW.platform"         \
+    "  WHERE " V4_ANY_VERSION("NEW") " AND NOT EXISTS (SELECT 1 FROM"      \
+    "  versions v WHERE " V4_VERSION_MATCH("v", "NEW") ");"                \
+    " INSERT INTO result_rows (id, scan_id, addr, port, sni, target_index,"\
+    "  ip6, outcome, phase, detail, started_at, duration_ms, connect_us,"  \
+    "  tls_us, rtt_us, attempts, tls_version, cipher, alpn, cert_id,"      \
+    "  probe_set, is_kubernetes, evidence, posture, git_version, major,"   \
+    "  minor, patch, prerelease, vendor, vendor_suffix, version_id,"       \
+    "  cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count,"\
+    "  classifier_version, country, asn, as_org, provider, geo_source, weight"\
+    cols ")"                                                               \
+    "  VALUES (NEW.id, NEW.scan_id, coalesce(NEW.ip_int, NEW.ip, ''),"     \
+    "  NEW.port, coalesce(NEW.sni, ''), NEW.target_index, NEW.ip6,"        \
+    "  " V4_CODE("outcome", "NEW.outcome") ", " V4_CODE("phase", "NEW.phase") ","\
+    "  " V4_TEXT_ID("NEW.detail") ", NEW.started_at,"                      \
+    "  NEW.finished_at - NEW.started_at, NEW.connect_us, NEW.tls_us,"      \
+    "  NEW.rtt_us, NEW.attempts, " V4_TEXT_ID("NEW.tls_version") ","       \
+    "  " V4_TEXT_ID("NEW.cipher") ", " V4_TEXT_ID("NEW.alpn") ", NEW.cert_id,"\
+    "  " V4_CODE("probe_set", "NEW.probe_set") ", NEW.is_kubernetes,"      \
+    "  " V4_TEXT_ID("NEW.evidence") ", " V4_CODE("posture", "NEW.posture") ","\
+    "  NEW.git_version, NEW.major, NEW.minor, NEW.patch, NEW.prerelease,"  \
+    "  " V4_CODE("vendor", "NEW.vendor") ", " V4_TEXT_ID("NEW.vendor_suffix") ","\
+    "  CASE WHEN " V4_ANY_VERSION("NEW") " THEN (SELECT v.id FROM versions v"\
+    "   WHERE " V4_VERSION_MATCH("v", "NEW") ") END,"                      \
+    "  NEW.cluster_info_readable, NEW.cluster_ca_sha256, NEW.jws_keys,"    \
+    "  NEW.namespaces_count, " V4_TEXT_ID("NEW.classifier_version") ","    \
+    "  NEW.country, NEW.asn, " V4_TEXT_ID("NEW.as_org") ","                \
+    "  " V4_CODE("provider", "NEW.provider") ", " V4_TEXT_ID("NEW.geo_source") ","\
+    "  coalesce(NEW.weight, 1)" vals ");"                                  \
+    "END;"                                                                 \
+    "CREATE TRIGGER results_delete INSTEAD OF DELETE ON results BEGIN"     \
+    " DELETE FROM probe_rows WHERE result_id = OLD.id;"                    \
+    " DELETE FROM result_rows WHERE id = OLD.id;"                          \
+    "END;"
+
 /* probe_status' column for probe code n: the highest status among probe
  * 0 (r.p0_*) and the result's probe_rows (p), NULL when none; a join and
  * GROUP BY r.id rather than a UNION, so `WHERE result_id = ?` and joins on
@@ -510,72 +583,8 @@ static const char v4_sql[] =
     " FROM probe_rows WHERE seq <> 0;"
     "DROP TABLE probe_rows;"
     "ALTER TABLE probe_rows_v4 RENAME TO probe_rows;"
-    /* The readable face: v3's results, column for column (plus addr). */
-    "CREATE VIEW results AS SELECT r.id, r.scan_id, r.target_index,"
-    " " V4_IP_TEXT("r.addr") " AS ip, " V4_IP_INT("r.addr") " AS ip_int,"
-    " r.ip6, r.port, r.sni, " V4_NAME("outcome", "r.outcome") " AS outcome,"
-    " " V4_NAME("phase", "r.phase") " AS phase,"
-    " " V4_TEXT("r.detail") " AS detail, r.started_at,"
-    " r.started_at + r.duration_ms AS finished_at, r.connect_us, r.tls_us,"
-    " r.rtt_us, r.attempts, " V4_TEXT("r.tls_version") " AS tls_version,"
-    " " V4_TEXT("r.cipher") " AS cipher, " V4_TEXT("r.alpn") " AS alpn,"
-    " r.cert_id, " V4_NAME("probe_set", "r.probe_set") " AS probe_set,"
-    " r.is_kubernetes, " V4_TEXT("r.evidence") " AS evidence,"
-    " " V4_NAME("posture", "r.posture") " AS posture, r.git_version,"
-    " r.major, r.minor, r.patch, r.prerelease,"
-    " " V4_NAME("vendor", "r.vendor") " AS vendor,"
-    " " V4_TEXT("r.vendor_suffix") " AS vendor_suffix,"
-    " v.v_major, v.v_minor, v.git_commit, v.git_tree_state, v.build_date,"
-    " v.go_version, v.compiler, v.platform, r.cluster_info_readable,"
-    " r.cluster_ca_sha256, r.jws_keys, r.namespaces_count,"
-    " " V4_TEXT("r.classifier_version") " AS classifier_version,"
-    " r.country, r.asn, " V4_TEXT("r.as_org") " AS as_org,"
-    " " V4_NAME("provider", "r.provider") " AS provider, r.weight,"
-    " " V4_TEXT("r.geo_source") " AS geo_source, r.addr"
-    " FROM result_rows r LEFT JOIN versions v ON v.id = r.version_id;"
-    /* Writes through the view (merge, import, scripts): the texts and
-     * version documents first, then the row. NOT EXISTS rather than OR
-     * IGNORE, so an outer INSERT OR IGNORE/REPLACE cannot change them. */
-    "CREATE TRIGGER results_insert INSTEAD OF INSERT ON results BEGIN"
-    " INSERT INTO texts (value) SELECT DISTINCT v FROM (" V4_TEXT_COLS("NEW", "")
-    ") WHERE v IS NOT NULL AND v <> ''"
-    "  AND NOT EXISTS (SELECT 1 FROM texts t WHERE t.value = v);"
-    " INSERT INTO versions (v_major, v_minor, git_commit, git_tree_state,"
-    "  build_date, go_version, compiler, platform)"
-    "  SELECT NEW.v_major, NEW.v_minor, NEW.git_commit, NEW.git_tree_state,"
-    "  NEW.build_date, NEW.go_version, NEW.compiler, NEW.platform"
-    "  WHERE " V4_ANY_VERSION("NEW") " AND NOT EXISTS (SELECT 1 FROM"
-    "  versions v WHERE " V4_VERSION_MATCH("v", "NEW") ");"
-    " INSERT INTO result_rows (id, scan_id, addr, port, sni, target_index,"
-    "  ip6, outcome, phase, detail, started_at, duration_ms, connect_us,"
-    "  tls_us, rtt_us, attempts, tls_version, cipher, alpn, cert_id,"
-    "  probe_set, is_kubernetes, evidence, posture, git_version, major,"
-    "  minor, patch, prerelease, vendor, vendor_suffix, version_id,"
-    "  cluster_info_readable, cluster_ca_sha256, jws_keys, namespaces_count,"
-    "  classifier_version, country, asn, as_org, provider, geo_source, weight)"
-    "  VALUES (NEW.id, NEW.scan_id, coalesce(NEW.ip_int, NEW.ip, ''),"
-    "  NEW.port, coalesce(NEW.sni, ''), NEW.target_index, NEW.ip6,"
-    "  " V4_CODE("outcome", "NEW.outcome") ", " V4_CODE("phase", "NEW.phase") ","
-    "  " V4_TEXT_ID("NEW.detail") ", NEW.started_at,"
-    "  NEW.finished_at - NEW.started_at, NEW.connect_us, NEW.tls_us,"
-    "  NEW.rtt_us, NEW.attempts, " V4_TEXT_ID("NEW.tls_version") ","
-    "  " V4_TEXT_ID("NEW.cipher") ", " V4_TEXT_ID("NEW.alpn") ", NEW.cert_id,"
-    "  " V4_CODE("probe_set", "NEW.probe_set") ", NEW.is_kubernetes,"
-    "  " V4_TEXT_ID("NEW.evidence") ", " V4_CODE("posture", "NEW.posture") ","
-    "  NEW.git_version, NEW.major, NEW.minor, NEW.patch, NEW.prerelease,"
-    "  " V4_CODE("vendor", "NEW.vendor") ", " V4_TEXT_ID("NEW.vendor_suffix") ","
-    "  CASE WHEN " V4_ANY_VERSION("NEW") " THEN (SELECT v.id FROM versions v"
-    "   WHERE " V4_VERSION_MATCH("v", "NEW") ") END,"
-    "  NEW.cluster_info_readable, NEW.cluster_ca_sha256, NEW.jws_keys,"
-    "  NEW.namespaces_count, " V4_TEXT_ID("NEW.classifier_version") ","
-    "  NEW.country, NEW.asn, " V4_TEXT_ID("NEW.as_org") ","
-    "  " V4_CODE("provider", "NEW.provider") ", " V4_TEXT_ID("NEW.geo_source") ","
-    "  coalesce(NEW.weight, 1));"
-    "END;"
-    "CREATE TRIGGER results_delete INSTEAD OF DELETE ON results BEGIN"
-    " DELETE FROM probe_rows WHERE result_id = OLD.id;"
-    " DELETE FROM result_rows WHERE id = OLD.id;"
-    "END;"
+    RESULTS_VIEW_SQL("")
+    RESULTS_TRIGGERS_SQL("", "")
     "CREATE VIEW probes AS"
     " SELECT r.id AS result_id, 0 AS seq,"
     " " V4_PROBE_COLS("r.p0_probe", "r.p0_flags", "r.p0_outcome",
@@ -625,7 +634,10 @@ static const char v4_sql[] =
  * (docs/schema.md). `scan_unstored` keeps, per scan and outcome, the
  * targets the store policy counted but did not store, as of the last
  * checkpoint: with the stored rows they make the scan's counters exact
- * after a crash and --resume. */
+ * after a crash and --resume. `result_rows.connections` is the number of
+ * TCP connections the recorded attempt used (1 + the reconnects made when
+ * the server closed between probes; NULL in rows written before, which used
+ * one; 0 when none was made). */
 static const char v5_sql[] =
     "CREATE TABLE releases ("
     " minor INTEGER PRIMARY KEY," /* of Kubernetes 1.x */
@@ -651,7 +663,11 @@ static const char v5_sql[] =
     "  ELSE 'supported' END AS eol_status, r.weight"
     " FROM result_rows r JOIN scans s ON s.id = r.scan_id"
     " LEFT JOIN releases rel ON rel.minor = r.minor AND r.major = 1"
-    " WHERE r.is_kubernetes = 1;";
+    " WHERE r.is_kubernetes = 1;"
+    "ALTER TABLE result_rows ADD COLUMN connections INTEGER;"
+    "DROP VIEW results;"
+    RESULTS_VIEW_SQL(", r.connections")
+    RESULTS_TRIGGERS_SQL(", connections", ", NEW.connections");
 
 static const char *const migrations[] = {v1_sql, v2_sql, v3_sql, v4_sql,
                                          v5_sql};

@@ -110,6 +110,7 @@ void kc_store_unlock(struct kc_store *s);
 #define KC_RP_P0_BODY_ID 53
 #define KC_RP_P0_BODY_TOTAL 54
 #define KC_RP_P0_RTT_US 55
+#define KC_RP_CONNECTIONS 56
 #define KC_RP_ROW_ID 1
 #define KC_RP_GEO_SOURCE 2
 /* A probe row's columns 3..9 (probe .. rtt_us) sit at base + 3..9: for

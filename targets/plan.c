@@ -545,6 +545,32 @@ static int load_specs(struct kc_targets *t, const struct kc_targets_config *cfg,
     return 0;
 }
 
+/* Endpoints carry their own port: -p does not multiply them. */
+static int load_endpoints(struct kc_targets *t,
+                          const struct kc_targets_config *cfg,
+                          struct kc_error *err)
+{
+    for (size_t i = 0; i < cfg->n_endpoints; i++) {
+        const struct kc_endpoint *e = &cfg->endpoints[i];
+        struct kc_spec sp = {.kind = KC_SPEC_RANGE};
+        bool host = e->host != NULL && e->host[0] != '\0';
+        /* A name goes through the spec parser: the same rules (and case
+         * folding) as a name on the command line. */
+        bool ok = host ? kc_spec_parse(e->host, &sp) &&
+                             sp.kind == KC_SPEC_HOST && sp.port == 0
+                       : e->addr.family != 0;
+        if (!ok || e->port == 0) {
+            t->counts.invalid++;
+            continue;
+        }
+        if (!host)
+            sp.lo = sp.hi = kc_key_from_addr(&e->addr);
+        if (add_one(t, &sp, e->port))
+            return kc_error_set(err, -ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 static int load_inputs(struct kc_targets *t,
                        const struct kc_targets_config *cfg,
                        struct kc_error *err)
@@ -587,6 +613,7 @@ int kc_targets_new(const struct kc_targets_config *cfg,
     t->has_allow = cfg->allowlist_file != NULL;
     kc_ivals_sha256(&t->block, t->block_sha256);
     if ((rc = load_specs(t, cfg, err)) < 0 ||
+        (rc = load_endpoints(t, cfg, err)) < 0 ||
         (rc = load_inputs(t, cfg, err)) < 0 || (rc = build(t, err)) < 0)
         goto fail;
     *out = t;

@@ -37,6 +37,14 @@ enum kc_input_format {
     KC_INPUT_JSONL,   /* {"ip"|"ip_str":..., "port":...} per line */
 };
 
+/* One endpoint known from an earlier scan (`kcensus scan --from-scan`): an
+ * address, or a hostname that is resolved again and sent as SNI. */
+struct kc_endpoint {
+    struct kc_addr addr; /* family 0 when host is set */
+    uint16_t port;       /* never 0 */
+    const char *host;    /* NULL or "" for none; at most 255 bytes */
+};
+
 struct kc_targets_config {
     const char *const *specs;  /* command-line specs */
     size_t n_specs;
@@ -58,6 +66,12 @@ struct kc_targets_config {
     /* Added: the fd read for an input "-" (default 0, stdin); tests pass a
      * pipe. It is switched to O_NONBLOCK. */
     int stream_fd;
+    /* Added: endpoints taken as they are (no -p, no parsing), beside the
+     * specs and inputs; blocklisted, deduplicated and permuted like them.
+     * A bad one (port 0, no address, a host that is not a valid name) is
+     * counted as invalid. Not copied: valid until kc_targets_new() returns. */
+    const struct kc_endpoint *endpoints;
+    size_t n_endpoints;
 };
 
 struct kc_targets_counts {

@@ -53,6 +53,21 @@ enum fleet_fault {
     FLEET_F__COUNT
 };
 
+/* How a member frames its HTTP answers (independent of the behaviour and
+ * the fault): what proxies, load balancers and older stacks in front of
+ * API servers do. The answers themselves are the behaviour's. */
+enum fleet_http {
+    FLEET_H_KEEP_ALIVE = 0, /* HTTP/1.1, Content-Length, keep-alive */
+    FLEET_H_CLOSE,          /* Connection: close after every answer */
+    FLEET_H_HTTP10,         /* HTTP/1.0 status line, no keep-alive */
+    FLEET_H_EOF_BODY,       /* no Content-Length: the body ends at close */
+    FLEET_H_INTERIM,        /* 100 Continue before every answer */
+    FLEET_H_RENEGOTIATE,    /* TLS 1.2 only; asks to renegotiate after the
+                             * first request of a connection and answers
+                             * once the renegotiation is done */
+    FLEET_H__COUNT
+};
+
 enum fleet_cert_profile {
     FLEET_CERT_KUBEADM = 0,
     FLEET_CERT_K3S,
@@ -67,6 +82,10 @@ const char *fleet_behaviour_str(enum fleet_behaviour b);
 bool fleet_behaviour_parse(const char *s, enum fleet_behaviour *out);
 const char *fleet_fault_str(enum fleet_fault f);
 bool fleet_fault_parse(const char *s, enum fleet_fault *out);
+const char *fleet_http_str(enum fleet_http h);
+bool fleet_http_parse(const char *s, enum fleet_http *out);
+/* True if the member ends the connection after every answer. */
+bool fleet_http_closes(enum fleet_http h);
 const char *fleet_cert_profile_str(enum fleet_cert_profile p);
 bool fleet_cert_profile_parse(const char *s, enum fleet_cert_profile *out);
 
@@ -77,6 +96,7 @@ struct fleet_member {
     uint8_t port_mask;            /* bit i: listens on plan->ports[i] */
     enum fleet_behaviour behaviour;
     enum fleet_fault fault;
+    enum fleet_http http;
     enum fleet_cert_profile cert;
     enum fleet_key_type key;
     uint32_t latency_ms;          /* before each response flight */

@@ -127,6 +127,25 @@ enum hdrs {
     H_GO_NOT_FOUND, /* pre-1.16 mux 404: nosniff, no Pf (no APF then) */
 };
 
+/* The status line in the member's framing (an interim 100 first, or
+ * HTTP/1.0). */
+static void put_status(struct reply *r, int status)
+{
+    if (r->m->http == FLEET_H_INTERIM)
+        puts_(r, "HTTP/1.1 100 Continue\r\n\r\n");
+    putf(r, "HTTP/%s %d %s\r\n", r->m->http == FLEET_H_HTTP10 ? "1.0" : "1.1",
+         status, reason_phrase(status));
+}
+
+/* The length of the body, or its end at close, in the member's framing. */
+static void put_length(struct reply *r, size_t len)
+{
+    if (r->m->http != FLEET_H_EOF_BODY)
+        putf(r, "Content-Length: %zu\r\n", len);
+    if (r->m->http == FLEET_H_CLOSE || r->m->http == FLEET_H_EOF_BODY)
+        puts_(r, "Connection: close\r\n");
+}
+
 static void k8s_reply(struct reply *r, int status, enum hdrs h,
                       const char *ctype, const char *body, size_t len)
 {
@@ -136,7 +155,7 @@ static void k8s_reply(struct reply *r, int status, enum hdrs h,
     format_uuid(r->m->id, 0xf10f5c4e3aull, fs);
     format_uuid(r->m->id, 0x9d1017e7e1ull, pl);
     http_date(r->now, date, sizeof(date));
-    putf(r, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
+    put_status(r, status);
     putf(r, "Audit-Id: %s\r\n", audit);
     puts_(r, "Cache-Control: no-cache, private\r\n");
     putf(r, "Content-Type: %s\r\n", ctype);
@@ -146,7 +165,9 @@ static void k8s_reply(struct reply *r, int status, enum hdrs h,
         putf(r, "X-Kubernetes-Pf-Flowschema-Uid: %s\r\n", fs);
         putf(r, "X-Kubernetes-Pf-Prioritylevel-Uid: %s\r\n", pl);
     }
-    putf(r, "Date: %s\r\nContent-Length: %zu\r\n\r\n", date, len);
+    putf(r, "Date: %s\r\n", date);
+    put_length(r, len);
+    puts_(r, "\r\n");
     put(r, body, len);
 }
 
@@ -433,11 +454,14 @@ static void plain_reply(struct reply *r, int status, const char *server,
 {
     char date[64];
     http_date(r->now, date, sizeof(date));
-    putf(r, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
+    put_status(r, status);
     if (server)
         putf(r, "Server: %s\r\n", server);
-    putf(r, "Date: %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "Connection: keep-alive\r\n\r\n", date, ctype, len);
+    putf(r, "Date: %s\r\nContent-Type: %s\r\n", date, ctype);
+    put_length(r, len);
+    if (!fleet_http_closes(r->m->http))
+        puts_(r, "Connection: keep-alive\r\n");
+    puts_(r, "\r\n");
     put(r, body, len);
 }
 

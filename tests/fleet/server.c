@@ -67,6 +67,9 @@ struct conn {
     bool silent_after_tls;
     bool close_after_flush;
     bool flight_armed;
+    bool renegotiated;   /* FLEET_H_RENEGOTIATE: asked once already */
+    bool answer_pending; /* the request is answered once the client has
+                          * renegotiated */
     SSL *ssl;
     BIO *rbio, *wbio;
     http_parser parser;
@@ -336,9 +339,11 @@ static int on_message_begin(http_parser *p)
     return 0;
 }
 
-static int on_message_complete(http_parser *p)
+/* Answers the request the parser has just read (its URL and credentials
+ * stay in c until the next request begins). */
+static int conn_answer(struct conn *c)
 {
-    struct conn *c = p->data;
+    http_parser *p = &c->parser;
     struct fleet_server *s = c->s;
     struct kc_buf *out = &s->out;
     kc_buf_reset(out);
@@ -355,9 +360,39 @@ static int on_message_complete(http_parser *p)
     }
     if (rc < 0)
         return -1;
-    if (!http_should_keep_alive(p))
+    if (!http_should_keep_alive(p) || fleet_http_closes(c->m->http))
         c->close_after_flush = true;
     return 0;
+}
+
+/* A server that wants a client certificate late asks, after the first
+ * request, for a new handshake (TLS 1.2) and answers only once it is
+ * done: a client that does not follow gets no answer. */
+static int conn_renegotiate(struct conn *c)
+{
+    c->renegotiated = true;
+    ERR_clear_error();
+    if (SSL_renegotiate(c->ssl) != 1 || SSL_do_handshake(c->ssl) != 1)
+        return -1;
+    c->answer_pending = true;
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    struct conn *c = p->data;
+    if (c->m->http == FLEET_H_RENEGOTIATE && !c->renegotiated)
+        return conn_renegotiate(c);
+    return conn_answer(c);
+}
+
+/* The renegotiation asked for is done: the request gets its answer. */
+static int conn_answer_pending(struct conn *c)
+{
+    if (!c->answer_pending || SSL_renegotiate_pending(c->ssl))
+        return 0;
+    c->answer_pending = false;
+    return conn_answer(c) < 0 ? -EIO : 0;
 }
 
 /* Decrypts what arrived and answers complete requests. */
@@ -370,7 +405,7 @@ static int conn_http(struct conn *c)
         if (n <= 0) {
             int e = SSL_get_error(c->ssl, n);
             if (e == SSL_ERROR_WANT_READ)
-                return 0;
+                return conn_answer_pending(c);
             return -EPROTO; /* close_notify or a TLS error */
         }
         if (c->state == CONN_SILENT)
@@ -471,6 +506,15 @@ static bool local_member(struct conn *c)
     return c->m != NULL;
 }
 
+/* Renegotiation exists only up to TLS 1.2. Set on every SSL, pooled ones
+ * included (SSL_clear keeps the limit of the member served before). */
+static void conn_limit_tls(struct conn *c)
+{
+    SSL_set_max_proto_version(c->ssl, c->m->http == FLEET_H_RENEGOTIATE
+                                          ? TLS1_2_VERSION
+                                          : 0);
+}
+
 static int conn_setup_tls(struct conn *c)
 {
     struct ssl_pool *p = pool_of(c->s, c->m);
@@ -486,6 +530,7 @@ static int conn_setup_tls(struct conn *c)
         }
         c->rbio = SSL_get_rbio(c->ssl);
         c->wbio = SSL_get_wbio(c->ssl);
+        conn_limit_tls(c);
         SSL_set_accept_state(c->ssl);
         http_parser_init(&c->parser, HTTP_REQUEST);
         c->parser.data = c;
@@ -502,6 +547,7 @@ static int conn_setup_tls(struct conn *c)
     }
     BIO_set_mem_eof_return(c->rbio, -1);
     SSL_set_bio(c->ssl, c->rbio, c->wbio);
+    conn_limit_tls(c);
     SSL_set_accept_state(c->ssl);
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;

@@ -35,6 +35,15 @@ static const char *const fault_names[FLEET_F__COUNT] = {
     [FLEET_F_TLS_GARBAGE] = "tls_garbage",
 };
 
+static const char *const http_names[FLEET_H__COUNT] = {
+    [FLEET_H_KEEP_ALIVE] = "keep_alive",
+    [FLEET_H_CLOSE] = "close",
+    [FLEET_H_HTTP10] = "http10",
+    [FLEET_H_EOF_BODY] = "eof_body",
+    [FLEET_H_INTERIM] = "interim",
+    [FLEET_H_RENEGOTIATE] = "renegotiate",
+};
+
 static const char *const cert_names[FLEET_CERT__COUNT] = {
     [FLEET_CERT_KUBEADM] = "kubeadm",
     [FLEET_CERT_K3S] = "k3s",
@@ -337,6 +346,41 @@ static int group_enum(const struct group_ctx *g, json_t *grp, const char *key,
     return rc;
 }
 
+const char *fleet_http_str(enum fleet_http h)
+{
+    return (unsigned)h < FLEET_H__COUNT ? http_names[h] : "?";
+}
+bool fleet_http_parse(const char *s, enum fleet_http *out)
+{
+    int v;
+    if (!name_parse(http_names, FLEET_H__COUNT, s, &v))
+        return false;
+    *out = (enum fleet_http)v;
+    return true;
+}
+bool fleet_http_closes(enum fleet_http h)
+{
+    switch (h) {
+    case FLEET_H_CLOSE:
+    case FLEET_H_HTTP10:
+    case FLEET_H_EOF_BODY:
+        return true;
+    case FLEET_H_KEEP_ALIVE:
+    case FLEET_H_INTERIM:
+    case FLEET_H_RENEGOTIATE:
+    case FLEET_H__COUNT:
+        break;
+    }
+    return false;
+}
+static bool parse_http_int(const char *s, int *out)
+{
+    enum fleet_http v;
+    if (!fleet_http_parse(s, &v))
+        return false;
+    *out = (int)v;
+    return true;
+}
 static bool parse_behaviour_int(const char *s, int *out)
 {
     enum fleet_behaviour v;
@@ -516,6 +560,11 @@ static int group_build(struct group_ctx *g, json_t *grp, struct kc_error *err)
         m->cert = auto_prof ? auto_cert(m) : prof;
         m->shared_leaf = shared;
     }
+    /* Last, and only when given, so that specs without it keep their
+     * plans (every weighted choice draws from the group's generator). */
+    if (rc == 0 && json_object_get(grp, "http"))
+        rc = group_enum(g, grp, "http", "keep_alive", parse_http_int,
+                        offsetof(struct fleet_member, http), slots, err);
     free(slots);
     return rc;
 }

@@ -134,6 +134,10 @@ static void truth_transport(const struct fleet_member *m, bool listens,
     }
 }
 
+/* The member's HTTP framing (m->http) is not in the row: a correct scanner
+ * reconnects after each closing answer (kcensus: --reconnects, default 6,
+ * one per probe of either set), follows the one renegotiation and skips
+ * the interim answer, so every probe is answered as with keep-alive. */
 void fleet_truth_of(const struct fleet_plan *plan, const struct fleet_member *m,
                     size_t port_index, struct fleet_truth *t)
 {

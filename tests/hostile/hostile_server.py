@@ -18,6 +18,7 @@ Run it only on loopback or inside a private network namespace
 import argparse
 import csv
 import gzip
+import itertools
 import json
 import os
 import signal
@@ -640,9 +641,10 @@ def b_rst_hs(env, ss):
 
 # --- TLS: post-handshake messages Python's ssl cannot send (rawssl.py)
 
-def _raw_serve(env, s, version, before_answer):
+def _raw_serve(env, s, version, before_answer, write=None):
     """Serves k8s answers over libssl directly, calling before_answer(conn)
-    ahead of every answer (a KeyUpdate, a renegotiation request)."""
+    ahead of every answer (a KeyUpdate, a renegotiation request; False
+    ends the connection unanswered) and write(conn, data) to send it."""
     import rawssl
     with env._lock:
         if ("raw", version) not in env._ctx:
@@ -670,8 +672,9 @@ def _raw_serve(env, s, version, before_answer):
                 req += d
             parts = req.split(b" ", 2)
             path = parts[1].decode("latin-1") if len(parts) > 2 else "/"
-            before_answer(conn)
-            if not conn.write(k8s_answer(path)):
+            if before_answer(conn) is False:
+                return
+            if not (write or _conn_write)(conn, k8s_answer(path)):
                 return
     finally:
         conn.close()
@@ -687,6 +690,44 @@ def b_key_update(env, s):
 def b_reneg(env, s):
     import rawssl
     _raw_serve(env, s, rawssl.TLS1_2_VERSION, lambda c: c.renegotiate())
+
+
+def _conn_write(conn, data):
+    return conn.write(data)
+
+
+def _reneg_forever(conn):
+    """Renegotiation after renegotiation, each waited for, never an
+    answer (200 rounds at most; each wait is 20 peeks of 0.1 s)."""
+    conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                         struct.pack("ll", 0, 100000))
+    for _ in range(200):
+        if not conn.renegotiate() or not conn.renegotiation_done(20):
+            return False
+    return False
+
+
+@behaviour("tls12_renegotiate_forever", "raw")
+def b_reneg_forever(env, s):
+    import rawssl
+    _raw_serve(env, s, rawssl.TLS1_2_VERSION, _reneg_forever)
+
+
+def _write_key_updates(conn, data):
+    """The answer in 64-byte records, a KeyUpdate (update_requested) after
+    each one."""
+    import rawssl
+    for i in range(0, len(data), 64):
+        if not conn.write(data[i:i + 64]) or not conn.key_update():
+            return False
+    return rawssl.SSL_do_handshake(conn.ssl) == 1  # sends the last one
+
+
+@behaviour("tls13_key_update_every_record", "raw")
+def b_key_update_records(env, s):
+    import rawssl
+    _raw_serve(env, s, rawssl.TLS1_3_VERSION, lambda c: None,
+               write=_write_key_updates)
 
 
 # --- HTTP: timing
@@ -941,6 +982,35 @@ def b_late_big(env, c, path):
     if path == "/version":
         return send_quiet(c, k8s_answer(path))
     return b_h1mib(env, c, path)
+
+
+_LIE = itertools.count()  # connections served by close_each_lying
+
+
+def _lie(n, path):
+    """The story connection n tells: a stock API server, an older one, an
+    nginx site, a JSON API that is not Kubernetes."""
+    kind = n % 4
+    if kind == 0:
+        return k8s_answer(path)
+    if kind == 1:
+        return k8s_answer(path, version_body(gitVersion="v1.13.0"))
+    if kind == 2:
+        return nginx_404(path)
+    return response(body=b'{"hello":"world"}')
+
+
+@behaviour("close_each_lying", "http")
+def b_close_lying(env, c, path):
+    """Connection: close after every answer, and every connection lies
+    differently: a scanner that reconnects must still end in time."""
+    data = _lie(next(_LIE), path)
+    send_quiet(c, data.replace(b"\r\n", b"\r\nConnection: close\r\n", 1))
+    return False
+
+
+_raw_answer("http_1xx_10000", b"HTTP/1.1 100 Continue\r\n\r\n" * 10000
+            + response(body=_VB))
 
 
 @behaviour("close_after_version", "http")

@@ -39,6 +39,8 @@ SSL_write = _fn("SSL_write", _int, _vp, _cp, _int)
 SSL_do_handshake = _fn("SSL_do_handshake", _int, _vp)
 SSL_key_update = _fn("SSL_key_update", _int, _vp, _int)
 SSL_renegotiate = _fn("SSL_renegotiate", _int, _vp)
+SSL_renegotiate_pending = _fn("SSL_renegotiate_pending", _int, _vp)
+SSL_peek = _fn("SSL_peek", _int, _vp, _vp, _int)
 SSL_shutdown = _fn("SSL_shutdown", _int, _vp)
 
 SSL_FILETYPE_PEM = 1
@@ -94,6 +96,18 @@ class Conn:
         if SSL_renegotiate(self.ssl) != 1:
             return False
         return SSL_do_handshake(self.ssl) == 1
+
+    def renegotiation_done(self, rounds):
+        """After renegotiate(): drives the handshake (one peek per socket
+        timeout, at most rounds) until the client has renegotiated."""
+        buf = ctypes.create_string_buffer(1)
+        for _ in range(rounds):
+            if not SSL_renegotiate_pending(self.ssl):
+                return True
+            if SSL_peek(self.ssl, buf, 1) <= 0 and \
+                    not SSL_renegotiate_pending(self.ssl):
+                return True
+        return not SSL_renegotiate_pending(self.ssl)
 
     def close(self):
         SSL_shutdown(self.ssl)

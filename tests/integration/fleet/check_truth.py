@@ -33,53 +33,67 @@ def cert_cn(der):
     return ""
 
 
-def probe(ip, port, paths):
-    """Returns (outcome, phase, cn, answers) with answers a list of
-    (path, status, headers-dict-lowercase, body-bytes)."""
+def open_tls(ip, port):
+    """Returns (tls socket, None) or (None, (outcome, phase))."""
     try:
         sock = socket.create_connection((ip, port), timeout=TIMEOUT)
     except ConnectionRefusedError:
-        return "refused", "", "", []
+        return None, ("refused", "")
     except ConnectionResetError:
-        return "closed", "", "", []
+        return None, ("closed", "")
     except socket.timeout:
-        return "timeout", "connect", "", []
+        return None, ("timeout", "connect")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     try:
-        tls = ctx.wrap_socket(sock, server_hostname=None)
+        return ctx.wrap_socket(sock, server_hostname=None), None
     except socket.timeout:
         sock.close()
-        return "timeout", "tls", "", []
+        return None, ("timeout", "tls")
     except ssl.SSLError:
         sock.close()
-        return "tls_error", "", "", []
+        return None, ("tls_error", "")
     except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError, OSError):
         sock.close()
-        return "closed", "", "", []
+        return None, ("closed", "")
+
+
+def probe(ip, port, paths):
+    """Returns (outcome, phase, cn, answers) with answers a list of
+    (path, status, headers-dict-lowercase, body-bytes). A server that ends
+    the connection after an answer (Connection: close, HTTP/1.0, a body
+    that ends at close) gets the next path on a new connection, as the
+    scanner does: at most one per path."""
+    tls, failed = open_tls(ip, port)
+    if failed:
+        return failed[0], failed[1], "", []
     cn = cert_cn(tls.getpeercert(binary_form=True))
     conn = http.client.HTTPConnection(ip, port, timeout=TIMEOUT)
     conn.sock = tls
     answers = []
     for i, path in enumerate(paths):
+        if conn.sock is None:  # http.client closed it after the answer
+            conn.sock, failed = open_tls(ip, port)
+            if failed:
+                break
         try:
             conn.request("GET", path, headers={"Accept": "application/json, */*"})
             r = conn.getresponse()
             body = r.read()
         except socket.timeout:
             if i == 0:
-                tls.close()
+                conn.close()
                 return "timeout", "response", cn, []
             break
         except (ConnectionError, http.client.HTTPException):
             if i == 0:
-                tls.close()
+                conn.close()
                 return "closed", "", cn, []
             break
         answers.append((path, r.status,
                         {k.lower(): v for k, v in r.getheaders()}, body))
-    tls.close()
+    conn.close()
     return "ok", "", cn, answers
 
 

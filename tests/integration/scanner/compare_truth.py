@@ -1,12 +1,18 @@
 #!/usr/bin/env python3
 """Compares a scan stored in a kcensus database with kcensus-fleet's truth CSV.
 
-usage: compare_truth.py DB TRUTH_CSV [--extended] [--scan ID]
+usage: compare_truth.py DB TRUTH_CSV [--extended] [--scan ID] [--probes-exact]
+                        [--reconnected N]
 
 Every truth row must be stored exactly once (store policy `all`), with the
 same outcome, phase, is_kubernetes, posture (posture_extended with
 --extended), git_version, vendor and certificate CN. Stored rows for
 addresses the truth does not list must be `refused` (nothing listens).
+With --probes-exact, every probe of an `ok` row must be answered (the
+fleet answers every probe it is sent, also when it closes after each
+answer: the scanner reconnects), and a row used either one connection or
+one per probe; with --reconnected N also, exactly N ok rows used one
+connection per probe (more than one probe).
 Prints each mismatch; exit 1 if any, 0 otherwise.
 """
 import csv
@@ -20,6 +26,32 @@ def norm(v):
     if isinstance(v, bytes):
         return v.decode("utf-8", "backslashreplace")
     return str(v)
+
+
+def check_probes(con, scan_id, argv):
+    """Problems in the probes and connections of the scan's ok rows."""
+    bad = 0
+    reconnected = 0
+    q = ("SELECT r.id, r.ip, r.port, rr.connections,"
+         " count(p.seq), sum(p.answered) FROM results r"
+         " JOIN result_rows rr ON rr.id = r.id"
+         " JOIN probes p ON p.result_id = r.id"
+         " WHERE r.scan_id = ? AND r.outcome = 'ok' GROUP BY r.id")
+    for _, ip, port, conns, n, answered in con.execute(q, (scan_id,)):
+        if answered != n:
+            print(f"unanswered {ip}:{port}: {n - answered} of {n} probes")
+            bad += 1
+        if conns != 1 and conns != n:
+            print(f"connections {ip}:{port}: {conns} for {n} probes")
+            bad += 1
+        if n > 1 and conns == n:
+            reconnected += 1
+    if "--reconnected" in argv:
+        want = int(argv[argv.index("--reconnected") + 1])
+        print(f"rows with a connection per probe: {reconnected} (want {want})")
+        if reconnected != want:
+            bad += 1
+    return bad
 
 
 def main(argv):
@@ -65,6 +97,8 @@ def main(argv):
     if dup:
         print(f"{dup} targets stored more than once")
         bad += 1
+    if "--probes-exact" in argv:
+        bad += check_probes(con, scan_id, argv)
     print(f"compare_truth: {n} truth rows, {bad} problems (scan {scan_id})")
     return 1 if bad else 0
 

@@ -3,6 +3,9 @@
 # fleet's truth CSV, at each concurrency given, with the default and the
 # extended probe sets. Run inside a private netns (tests/netns-run.sh).
 # usage: fleet_truth.sh KCENSUS FLEET SPEC COMPARE_PY CONCURRENCY...
+#   Every probe of an ok row answered, one connection or one per probe;
+#   env RECONNECTED=N: exactly N ok rows used one connection per probe
+#   (members that close after every answer).
 #   env FLEET_THREADS=N: the fleet runs N event loops (--threads N); the
 #   scans must be just as exact, every loop must have served connections,
 #   and the fleet must exit cleanly.
@@ -27,7 +30,8 @@ for c in "$@"; do
             echo "scan -c $c --probes $probes failed"; status=1; continue
         fi
         echo "-c $c --probes $probes:"
-        python3 "$compare" "$db" "$work/truth.csv" $flag || status=1
+        python3 "$compare" "$db" "$work/truth.csv" $flag --probes-exact \
+            ${RECONNECTED:+--reconnected "$RECONNECTED"} || status=1
     done
 done
 stop_fleet

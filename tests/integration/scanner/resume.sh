@@ -12,8 +12,11 @@ FLEET=$fleet FLEET_WAIT=20
 start_fleet "$spec" "$work/truth.csv" || { echo "no fleet"; exit 1; }
 range=$FLEET_RANGE ports=$FLEET_PORTS
 db="$work/r.db"
-# Slow enough (10 targets/s) that the signal lands mid-scan.
-"$kcensus" scan -d "$db" --allow-loopback -p "$ports" --timeout 2s --store all \
+# Slow enough (10 connections/s) that the signal lands mid-scan; 4 s per
+# target leave room for the reconnects of members that close after every
+# answer (5 each, which share the rate: up to 1 s of it borrowed at once,
+# then 5/s per loop), even with three such members in flight on one loop.
+"$kcensus" scan -d "$db" --allow-loopback -p "$ports" --timeout 4s --store all \
     --rate 10 -c 5 "$range" 2>"$work/scan1.err" &
 pid=$!
 # Interrupt on progress, not on a clock: once a result is committed

@@ -18,6 +18,21 @@
 #include "scanner.h"
 #include "test_server.h"
 
+/* Transitions of the connection state machine seen by every scanner of
+ * this file, checked against the table by the last test. */
+#define MAX_STATES 16
+static uint64_t seen_transitions[MAX_STATES][MAX_STATES];
+
+static void free_scanner(struct kc_scanner *sc)
+{
+    size_t n = kc_conn_state_count();
+    assert_true(n <= MAX_STATES);
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++)
+            seen_transitions[a][b] += kc_scanner_transitions(sc, a, b);
+    kc_scanner_free(sc);
+}
+
 /* ---- a source over an array ---- */
 struct array_source {
     struct kc_target *t;
@@ -47,6 +62,7 @@ struct keep_sink {
     size_t n, writes;
     struct kc_checkpoint last_cp;
     unsigned checkpoints;
+    struct kc_scanner *stop_on_write; /* stopped by the first write */
 };
 
 static int keep_write(struct kc_sink *s, const struct kc_result *r)
@@ -56,6 +72,8 @@ static int keep_write(struct kc_sink *s, const struct kc_result *r)
         return -EINVAL; /* an index twice is a bug */
     k->seen[r->target_index] = true;
     k->writes++;
+    if (k->stop_on_write != NULL)
+        kc_scanner_stop(k->stop_on_write);
     return kc_result_copy(&k->r[r->target_index], r);
 }
 
@@ -138,7 +156,7 @@ static void scan(struct kc_target *t, size_t n, struct kc_scanner_config *cfg,
     kc_scanner_stats(sc, &st);
     assert_int_equal(st.completed, n);
     assert_int_equal(st.inflight, 0);
-    kc_scanner_free(sc);
+    free_scanner(sc);
     assert_int_equal(k->writes, n);
 }
 
@@ -152,6 +170,7 @@ struct case_ {
     size_t answered;
     int first_status;
     const char *tls_version;  /* NULL: don't check */
+    uint32_t connections;     /* 0: don't check */
 };
 
 static const struct case_ cases[] = {
@@ -167,8 +186,10 @@ static const struct case_ cases[] = {
      0, NULL},
     {"close-after-tls", TS_CLOSE_AFTER_TLS, KC_OUTCOME_CLOSED, KC_PHASE_NONE,
      1, 0, 0, NULL},
-    {"chunked-then-close", TS_CHUNKED_CLOSE, KC_OUTCOME_OK, KC_PHASE_NONE, 2, 2,
-     200, NULL},
+    /* The close-delimited second answer ends the connection: the rest go
+     * on new ones. */
+    {"chunked-then-close", TS_CHUNKED_CLOSE, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6,
+     200, NULL, 3},
     {"100-continue", TS_CONTINUE, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200,
      NULL},
     {"tls1.0", TS_TLS10, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200, "TLSv1"},
@@ -182,6 +203,20 @@ static const struct case_ cases[] = {
      KC_PHASE_NONE, 1, 0, 0, NULL},
     {"status-0", TS_STATUS_0, KC_OUTCOME_PROTOCOL_ERROR, KC_PHASE_NONE, 1, 0,
      0, NULL},
+    {"close-each", TS_CLOSE_EACH, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200,
+     NULL, 6},
+    {"http1.0", TS_HTTP10, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200, NULL, 6},
+    /* Closes after two answers without saying so: the third request
+     * crosses the FIN and goes again on a new connection. */
+    {"idle-close", TS_IDLE_CLOSE, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200,
+     NULL, 3},
+    {"renegotiate", TS_RENEG, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200,
+     "TLSv1.2", 1},
+    /* One renegotiation is followed, the second refused at once. */
+    {"renegotiate-forever", TS_RENEG_FOREVER, KC_OUTCOME_TLS_ERROR,
+     KC_PHASE_NONE, 1, 0, 0, NULL, 1},
+    {"key-update", TS_KEYUPDATE, KC_OUTCOME_OK, KC_PHASE_NONE, 6, 6, 200,
+     "TLSv1.3", 1},
 };
 
 static void check_case(const struct case_ *c, const struct kc_result *r)
@@ -202,6 +237,8 @@ static void check_case(const struct case_ *c, const struct kc_result *r)
         assert_int_equal(r->probes[0].status, c->first_status);
     if (c->tls_version)
         assert_string_equal(r->tls_version, c->tls_version);
+    if (c->connections)
+        assert_int_equal(r->connections, c->connections);
 }
 
 static void test_behaviours(void **state)
@@ -245,6 +282,10 @@ static void test_behaviours(void **state)
     assert_int_equal(r->probes[1].status, 401);
     assert_int_equal(r->probes[5].id, KC_PROBE_API);
     assert_int_equal(k.r[10].cert.key_bits, 2048);
+    /* The renegotiation was waited for, not the deadline. */
+    for (size_t i = 0; i < n; i++)
+        if (cases[i].behaviour == TS_RENEG_FOREVER)
+            assert_non_null(strstr(k.r[i].detail, "renegotiation"));
     keep_free(&k.base);
     for (size_t i = 0; i < n; i++)
         if (srv[i] != NULL)
@@ -353,7 +394,7 @@ static void test_hostnames(void **state)
     keep_init(&k, 1);
     assert_int_equal(kc_scanner_new(&cfg, &src, &k.base, &sc, NULL), 0);
     assert_int_equal(kc_scanner_run(sc), 0);
-    kc_scanner_free(sc);
+    free_scanner(sc);
     assert_int_equal(k.r[0].outcome, KC_OUTCOME_BLOCKED);
     keep_free(&k.base);
     test_server_stop(s);
@@ -397,7 +438,7 @@ static void test_stop(void **state)
     assert_true(kc_scanner_stopped(sc));
     struct kc_checkpoint cp;
     assert_int_equal(kc_scanner_checkpoint(sc, &cp), 0);
-    kc_scanner_free(sc);
+    free_scanner(sc);
     assert_true(k.writes > 0 && k.writes < N);
     assert_true(cp.low_uncommitted <= cp.next_dispatch);
     for (uint64_t i = 0; i < cp.low_uncommitted; i++)
@@ -654,7 +695,7 @@ static void scan_stopped_after(struct kc_target *t, size_t n,
     assert_int_equal(kc_scanner_join(sc), 0);
     assert_int_equal(kc_scanner_checkpoint(sc, &out->cp), 0);
     kc_scanner_stats(sc, &out->end);
-    kc_scanner_free(sc);
+    free_scanner(sc);
     print_message("most in flight %lu, most parked %lu, written %zu, "
                   "checkpoint %lu..%lu\n", (unsigned long)out->most_inflight,
                   (unsigned long)out->most_parked, k->writes,
@@ -813,6 +854,187 @@ static void test_per_host_hostnames_stop(void **state)
     test_server_stop(s);
 }
 
+/* ---- reconnects ---- */
+
+static size_t count_answered(const struct kc_result *r, size_t *unsent)
+{
+    size_t answered = 0;
+    *unsent = 0;
+    for (size_t i = 0; i < r->n_probes; i++) {
+        answered += r->probes[i].answered;
+        *unsent += !r->probes[i].sent;
+    }
+    return answered;
+}
+
+/* Scans one target, a server that closes after every answer, on one
+ * loop with cfg's other settings; k gets the result. */
+static void scan_close_each(struct kc_scanner_config *cfg, struct keep_sink *k)
+{
+    uint16_t port;
+    struct test_server *s = test_server_start(TS_CLOSE_EACH, &port);
+    assert_non_null(s);
+    struct kc_target t[1];
+    target_v4(&t[0], "127.0.0.1", port);
+    cfg->threads = 1;
+    scan(t, 1, cfg, k);
+    test_server_stop(s);
+}
+
+/* The cap: 1 + max_reconnects connections; the probes never sent are in
+ * the record as such, after the ones that were. */
+static void test_reconnect_cap(void **state)
+{
+    static const uint32_t caps[] = {0, 2, 6};
+    for (size_t ci = 0; ci < KC_ARRAY_LEN(caps); ci++) {
+        struct kc_scanner_config cfg;
+        kc_scanner_config_init(&cfg);
+        cfg.rate = 0;
+        cfg.max_reconnects = caps[ci];
+        struct keep_sink k;
+        scan_close_each(&cfg, &k);
+        const struct kc_result *r = &k.r[0];
+        size_t unsent, answered = count_answered(r, &unsent);
+        size_t want = caps[ci] + 1 < 6 ? caps[ci] + 1 : 6;
+        assert_int_equal(r->outcome, KC_OUTCOME_OK);
+        assert_int_equal(r->connections, want);
+        assert_int_equal(r->n_probes, 6);
+        assert_int_equal(answered, want);
+        assert_int_equal(unsent, 6 - want);
+        for (size_t i = 0; i < 6; i++) {
+            assert_int_equal(r->probes[i].sent, i < want);
+            assert_int_equal(r->probes[i].id, kc_probe_set_at(cfg.probes, i));
+        }
+        keep_free(&k.base);
+    }
+}
+
+/* The classifier's early stop is not an unanswered probe: nothing is
+ * added to the record. */
+static void test_reconnect_early_stop(void **state)
+{
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.classifier.should_continue = stop_after_version;
+    struct keep_sink k;
+    scan_close_each(&cfg, &k);
+    assert_int_equal(k.r[0].n_probes, 1);
+    assert_int_equal(k.r[0].connections, 1);
+    keep_free(&k.base);
+}
+
+/* A reconnect takes a rate token, borrowing at most one second ahead: at
+ * 1 connection/s the first reconnect borrows, the second waits for the
+ * token due 1000 ms after the first connection, and the deadline, which
+ * comes first, ends the target with the answers it has (RECONNECTING ->
+ * CLOSING). */
+static void test_reconnect_rate_deadline(void **state)
+{
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.rate = 1;
+    cfg.timeout_ms = 900; /* the next token comes 1000 ms after the first */
+    struct keep_sink k;
+    scan_close_each(&cfg, &k);
+    const struct kc_result *r = &k.r[0];
+    size_t unsent, answered = count_answered(r, &unsent);
+    assert_int_equal(r->outcome, KC_OUTCOME_OK);
+    assert_int_equal(r->connections, 2);
+    assert_int_equal(answered, 2);
+    assert_int_equal(unsent, 4);
+    keep_free(&k.base);
+}
+
+/* --retries from every phase that can time out: the handshake, the first
+ * answer, and a resolved name parked behind its address's slot. */
+static void test_retry_each_phase(void **state)
+{
+    uint16_t silent, tls_silent;
+    struct test_server *a = test_server_start(TS_SILENT, &silent);
+    struct test_server *b = test_server_start(TS_TLS_SILENT, &tls_silent);
+    struct kc_target t[4];
+    target_v4(&t[0], "127.0.0.1", silent);
+    target_v4(&t[1], "127.0.0.1", tls_silent);
+    target_name(&t[2], "localhost", tls_silent);
+    target_name(&t[3], "localhost", tls_silent);
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.threads = 1;
+    cfg.rate = 0;
+    cfg.retries = 1;
+    cfg.per_host = 1;
+    cfg.timeout_ms = 300;
+    cfg.probes = KC_PROBES_VERSION;
+    struct keep_sink k;
+    scan(t, 4, &cfg, &k);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(k.r[i].outcome, KC_OUTCOME_TIMEOUT);
+        assert_int_equal(k.r[i].attempts, 2);
+    }
+    keep_free(&k.base);
+    test_server_stop(a);
+    test_server_stop(b);
+}
+
+/* A stop while names wait for the one lookup slot, issued by the first
+ * result written (progress, not a clock): the target queued for a lookup
+ * is dropped (WAITING -> CLOSING), the one resolving finishes, and the
+ * checkpoint covers exactly what was written. */
+static void test_stop_waiting_lookups(void **state)
+{
+    enum { N = 8 };
+    struct kc_target t[N];
+    uint16_t port = closed_port();
+    for (size_t i = 0; i < N; i++)
+        target_name(&t[i], "localhost", port);
+    struct kc_scanner_config cfg;
+    kc_scanner_config_init(&cfg);
+    cfg.threads = 1;
+    cfg.rate = 0;
+    cfg.dns_concurrency = 1;
+    struct array_source a = {.t = t, .n = N};
+    struct kc_scan_source src = {.next = src_next, .position = src_pos,
+                                 .ctx = &a};
+    struct keep_sink k;
+    struct kc_scanner *sc;
+    keep_init(&k, N);
+    assert_int_equal(kc_scanner_new(&cfg, &src, &k.base, &sc, NULL), 0);
+    k.stop_on_write = sc;
+    assert_int_equal(kc_scanner_run(sc), 0);
+    struct kc_checkpoint cp;
+    assert_int_equal(kc_scanner_checkpoint(sc, &cp), 0);
+    struct kc_scanner_stats st;
+    kc_scanner_stats(sc, &st);
+    free_scanner(sc);
+    assert_int_equal(st.inflight, 0);
+    assert_true(k.writes >= 1 && k.writes < N);
+    for (uint64_t i = 0; i < cp.low_uncommitted; i++)
+        assert_true(k.seen[i]);
+    assert_true(cp.low_uncommitted == cp.next_dispatch ||
+                !k.seen[cp.low_uncommitted]);
+    keep_free(&k.base);
+}
+
+/* Every transition of the table was taken by some test above, and none
+ * outside it (a debug build aborts on those already). */
+static void test_every_transition(void **state)
+{
+    size_t n = kc_conn_state_count(), missing = 0;
+    for (size_t a = 0; a < n; a++) {
+        for (size_t b = 0; b < n; b++) {
+            bool allowed = kc_conn_transition_allowed(a, b);
+            if (allowed && seen_transitions[a][b] == 0) {
+                print_error("never seen: %s -> %s\n", kc_conn_state_name(a),
+                            kc_conn_state_name(b));
+                missing++;
+            }
+            if (!allowed)
+                assert_int_equal(seen_transitions[a][b], 0);
+        }
+    }
+    assert_int_equal(missing, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -829,6 +1051,13 @@ int main(void)
         cmocka_unit_test(test_per_host_hostnames),
         cmocka_unit_test(test_per_host_hostnames_deadline),
         cmocka_unit_test(test_per_host_hostnames_stop),
+        cmocka_unit_test(test_reconnect_cap),
+        cmocka_unit_test(test_reconnect_early_stop),
+        cmocka_unit_test(test_reconnect_rate_deadline),
+        cmocka_unit_test(test_retry_each_phase),
+        cmocka_unit_test(test_stop_waiting_lookups),
+        /* last: sums the transitions of every test above */
+        cmocka_unit_test(test_every_transition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

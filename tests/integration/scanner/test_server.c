@@ -65,6 +65,10 @@ static SSL_CTX *make_ctx(enum ts_behaviour b)
         SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
         SSL_CTX_set_max_proto_version(ctx, TLS1_VERSION);
     }
+    if (b == TS_RENEG || b == TS_RENEG_FOREVER)
+        SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    if (b == TS_KEYUPDATE)
+        SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
     if (b == TS_CLIENT_CERT) {
         /* The client learns of the refusal only after its Finished, when
          * it reads for the first response. */
@@ -105,7 +109,8 @@ static void send_str(SSL *ssl, const char *s)
     SSL_write(ssl, s, (int)strlen(s));
 }
 
-static void k8s_answer(SSL *ssl, const char *path)
+static void k8s_answer_as(SSL *ssl, const char *path, const char *version,
+                         const char *extra)
 {
     char resp[1024];
     const char *body;
@@ -118,10 +123,34 @@ static void k8s_answer(SSL *ssl, const char *path)
         body = "{\"kind\":\"Status\",\"code\":401}";
     }
     snprintf(resp, sizeof(resp),
-             "HTTP/1.1 %d X\r\nAudit-Id: 1\r\nContent-Type: application/json"
-             "\r\nContent-Length: %zu\r\n\r\n%s",
-             status, strlen(body), body);
+             "%s %d X\r\nAudit-Id: 1\r\nContent-Type: application/json"
+             "\r\n%sContent-Length: %zu\r\n\r\n%s",
+             version, status, extra, strlen(body), body);
     send_str(ssl, resp);
+}
+
+static void k8s_answer(SSL *ssl, const char *path)
+{
+    k8s_answer_as(ssl, path, "HTTP/1.1", "");
+}
+
+/* Asks the client to renegotiate and waits (bounded, 5 s) until it has:
+ * the answer must not leave before. True when done. */
+static bool renegotiate(SSL *ssl, int fd)
+{
+    struct timeval brief = {0, 100000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof(brief));
+    if (SSL_renegotiate(ssl) != 1 || SSL_do_handshake(ssl) != 1)
+        return false;
+    bool ok = true;
+    for (int i = 0; ok && i < 50 && SSL_renegotiate_pending(ssl); i++) {
+        char b;
+        int r = SSL_peek(ssl, &b, 1);
+        ok = r > 0 || SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ;
+    }
+    struct timeval normal = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &normal, sizeof(normal));
+    return ok && !SSL_renegotiate_pending(ssl);
 }
 
 static void serve_http(struct test_server *s, SSL *ssl)
@@ -168,6 +197,31 @@ static void serve_http(struct test_server *s, SSL *ssl)
             break;
         case TS_STATUS_0:
             send_str(ssl, "HTTP/1.1 0 OK\r\nContent-Length: 2\r\n\r\n{}");
+            break;
+        case TS_CLOSE_EACH:
+            k8s_answer_as(ssl, path, "HTTP/1.1", "Connection: close\r\n");
+            return;
+        case TS_HTTP10:
+            k8s_answer_as(ssl, path, "HTTP/1.0", "");
+            return;
+        case TS_IDLE_CLOSE:
+            k8s_answer(ssl, path);
+            if (n == 2)
+                return;
+            break;
+        case TS_RENEG:
+            if (n == 1 && !renegotiate(ssl, SSL_get_fd(ssl)))
+                return;
+            k8s_answer(ssl, path);
+            break;
+        case TS_RENEG_FOREVER:
+            for (int i = 0; i < 20; i++)
+                if (!renegotiate(ssl, SSL_get_fd(ssl)))
+                    return;
+            return;
+        case TS_KEYUPDATE:
+            SSL_key_update(ssl, SSL_KEY_UPDATE_REQUESTED);
+            k8s_answer(ssl, path);
             break;
         case TS_GARBAGE:
         case TS_SILENT:

@@ -21,6 +21,18 @@ enum ts_behaviour {
     TS_CLIENT_CERT,    /* TLS 1.3 wanting a client certificate: alert
                           certificate_required after the client Finished */
     TS_STATUS_0,       /* "HTTP/1.1 0 OK" with a /version body */
+    TS_CLOSE_EACH,     /* as TS_K8S, Connection: close after every answer */
+    TS_HTTP10,         /* as TS_K8S in HTTP/1.0: no keep-alive */
+    TS_IDLE_CLOSE,     /* as TS_K8S, keep-alive, but closes (FIN) after
+                          two answers without a word */
+    TS_RENEG,          /* TLS 1.2: HelloRequest after the first request
+                          of a connection (as a server that wants a client
+                          certificate late), the answer only once the
+                          renegotiation is done */
+    TS_RENEG_FOREVER,  /* TLS 1.2: renegotiates again and again, never
+                          answers */
+    TS_KEYUPDATE,      /* TLS 1.3: KeyUpdate (update_requested) before
+                          each answer */
 };
 
 struct test_server;

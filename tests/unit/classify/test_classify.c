@@ -373,6 +373,55 @@ static void test_continue(void **state)
     }
 }
 
+/* A probe never sent (the server closed, the reconnects ran out) is
+ * unknown: the rules that conclude from its absence give way to unknown;
+ * rule 1's positive answer stands. Sent-but-unanswered stays as before. */
+static void test_unsent_probe_is_unknown(void **state)
+{
+    static const struct canned open[] = {OPEN_DEFAULT(B_VERSION)};
+    static const struct canned api200 = {API, 200, CT_JSON, B_API_200, 0};
+    static const struct canned ns200 = {NS, 200, CT_JSON, B_NS_200, 0};
+    static const struct {
+        const char *name;
+        size_t unsent_from;  /* probes of open[] from here not sent */
+        bool api_200, ns_unsent, ns_200;
+        enum kc_posture want;
+    } cases[] = {
+        {"all answered", 6, false, false, false, KC_POSTURE_OPEN},
+        {"/api not sent", 5, false, false, false, KC_POSTURE_UNKNOWN},
+        {"health onwards not sent", 1, false, false, false, KC_POSTURE_UNKNOWN},
+        {"/api 200, namespaces not sent", 6, true, true, false,
+         KC_POSTURE_UNKNOWN},
+        {"namespaces 200", 6, true, false, true, KC_POSTURE_WIDE_OPEN},
+    };
+    for (size_t i = 0; i < KC_ARRAY_LEN(cases); i++) {
+        struct kc_result r;
+        kc_result_init(&r);
+        for (size_t k = 0; k < KC_ARRAY_LEN(open); k++) {
+            fixture_add(&r, open[k].id == API && cases[i].api_200 ? &api200
+                                                                  : &open[k]);
+            struct kc_probe_result *p = &r.probes[r.n_probes - 1];
+            p->sent = k < cases[i].unsent_from;
+            if (!p->sent) {
+                p->answered = false;
+                p->status = 0;
+            }
+        }
+        if (cases[i].ns_200)
+            fixture_add(&r, &ns200);
+        if (cases[i].ns_unsent) {
+            struct kc_probe_result *p = &r.probes[r.n_probes++];
+            p->id = KC_PROBE_NAMESPACES;
+        }
+        assert_int_equal(kc_classify(&r), 0);
+        if (r.posture != cases[i].want)
+            fail_msg("%s: posture %s", cases[i].name,
+                     kc_posture_str(r.posture));
+        assert_int_equal(r.is_kubernetes, 1);
+        kc_result_clear(&r);
+    }
+}
+
 /* kc_reclassify reports whether the stored verdict changes. */
 static void test_reclassify_changed(void **state)
 {
@@ -441,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_from_stored_fields),
         cmocka_unit_test(test_cert_evidence),
         cmocka_unit_test(test_continue),
+        cmocka_unit_test(test_unsent_probe_is_unknown),
         cmocka_unit_test(test_reclassify_changed),
         cmocka_unit_test(test_evidence_bound),
     };

@@ -260,6 +260,54 @@ static void test_cluster_info(void **state)
     kc_buf_free(&r.buf);
 }
 
+/* Each HTTP framing: the same answer, framed as the member's stack would
+ * (status line, length, Connection), Kubernetes and plain replies alike. */
+static void test_http_framings(void **state)
+{
+    static const struct {
+        enum fleet_http h;
+        const char *prefix; /* up to the status code */
+        bool length, close;
+    } cases[] = {
+        {FLEET_H_KEEP_ALIVE, "HTTP/1.1 ", true, false},
+        {FLEET_H_CLOSE, "HTTP/1.1 ", true, true},
+        {FLEET_H_HTTP10, "HTTP/1.0 ", true, false},
+        {FLEET_H_EOF_BODY, "HTTP/1.1 ", false, true},
+        {FLEET_H_INTERIM, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 ", true,
+         false},
+        {FLEET_H_RENEGOTIATE, "HTTP/1.1 ", true, false},
+    };
+    for (size_t i = 0; i < KC_ARRAY_LEN(cases); i++) {
+        for (int plain = 0; plain < 2; plain++) {
+            struct fleet_member m = {
+                .addr = 0x7f100005u, .id = 5, .http = cases[i].h,
+                .behaviour = plain ? FLEET_B_NOT_K8S_HTML : FLEET_B_DISABLED,
+                .git_version = "v1.29.2", .vendor = KC_VENDOR_UPSTREAM};
+            struct fleet_plan p = {.base = m.addr, .n_members = 1,
+                                   .members = &m};
+            struct kc_buf b;
+            char want[64];
+            kc_buf_init(&b, 1 << 20);
+            assert_int_equal(fleet_respond(&p, &m, "GET", "/version",
+                                           FLEET_CRED_NONE, 1, 1700000000,
+                                           "Q0E=", &b), 0);
+            assert_int_equal(kc_buf_append(&b, "", 1), 0);
+            const char *r = (const char *)b.data;
+            kc_snprintf(want, sizeof(want), "%s%s", cases[i].prefix,
+                        plain ? "404 " : "401 ");
+            assert_memory_equal(r, want, strlen(want));
+            assert_int_equal(strstr(r, "Content-Length: ") != NULL,
+                             cases[i].length);
+            assert_int_equal(strstr(r, "Connection: close\r\n") != NULL,
+                             cases[i].close);
+            if (plain) /* nginx says keep-alive unless it closes */
+                assert_int_equal(strstr(r, "Connection: keep-alive") != NULL,
+                                 !fleet_http_closes(cases[i].h));
+            kc_buf_free(&b);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_version_json),
         cmocka_unit_test(test_always_allow_pre116),
         cmocka_unit_test(test_cluster_info),
+        cmocka_unit_test(test_http_framings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

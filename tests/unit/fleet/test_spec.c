@@ -99,6 +99,8 @@ static const struct bad_case {
     {"{\"groups\": [{\"count\": 1, \"faults\": {\"none\": 0}}]}", "sum to 0"},
     {"{\"groups\": [{\"count\": 1, \"ports\": [80]}]}", "not among"},
     {"{\"groups\": [{\"count\": 1, \"cert\": \"x\"}]}", "cert profile"},
+    {"{\"groups\": [{\"count\": 1, \"http\": {\"spdy\": 1}}]}",
+     "unknown http"},
     {"{\"groups\": [{\"count\": 1, \"leaf\": \"x\"}]}", "leaf is"},
     {"{\"groups\": [{\"count\": 1, \"latency_ms\": -1}]}", "latency_ms"},
     {"{\"groups\": [{\"count\": 1, \"versions_file\": \"/nonexistent\"}]}",
@@ -119,6 +121,52 @@ static void test_bad_specs(void **state)
             fail_msg("case %zu: rc %d msg '%s'", i, rc, err.msg);
         assert_null(p.members);
     }
+}
+
+/* HTTP framings: apportioned exactly, every member keep-alive without the
+ * key, and adding the key to the last group leaves the other members as
+ * they were (it is drawn last). */
+static void test_http_framings(void **state)
+{
+    (void)state;
+    static const char with_http[] =
+        "{\"seed\": 3, \"base\": \"127.20.0.0\", \"ports\": [443, 6443, 8443],"
+        " \"groups\": ["
+        "  {\"name\": \"a\", \"count\": 10, \"ports\": [6443],"
+        "   \"behaviours\": {\"open\": 7, \"disabled\": 3},"
+        "   \"faults\": {\"none\": 8, \"silent_tls\": 2},"
+        "   \"versions\": {\"v1.28.5\": 1, \"v1.29.2+k3s1\": 1}},"
+        "  {\"name\": \"b\", \"count\": 5, \"cert\": \"web\","
+        "   \"behaviours\": {\"not_kubernetes_html\": 1}, \"latency_ms\": [5, 9],"
+        "   \"http\": {\"close\": 2, \"http10\": 1, \"eof_body\": 1,"
+        "            \"renegotiate\": 1}}"
+        "]}";
+    struct fleet_plan a, b;
+    assert_int_equal(fleet_plan_parse(&a, mixed_spec, NULL, 0, NULL), 0);
+    assert_int_equal(fleet_plan_parse(&b, with_http, NULL, 0, NULL), 0);
+    unsigned by[FLEET_H__COUNT] = {0};
+    for (uint32_t i = 0; i < a.n_members; i++) {
+        assert_int_equal(a.members[i].http, FLEET_H_KEEP_ALIVE);
+        assert_int_equal(a.members[i].behaviour, b.members[i].behaviour);
+        assert_int_equal(a.members[i].fault, b.members[i].fault);
+        assert_int_equal(a.members[i].latency_ms, b.members[i].latency_ms);
+        if (i >= 10)
+            by[b.members[i].http]++;
+        else
+            assert_int_equal(b.members[i].http, FLEET_H_KEEP_ALIVE);
+    }
+    assert_int_equal(by[FLEET_H_CLOSE], 2);
+    assert_int_equal(by[FLEET_H_HTTP10], 1);
+    assert_int_equal(by[FLEET_H_EOF_BODY], 1);
+    assert_int_equal(by[FLEET_H_RENEGOTIATE], 1);
+    assert_true(fleet_http_closes(FLEET_H_EOF_BODY));
+    assert_false(fleet_http_closes(FLEET_H_INTERIM));
+    enum fleet_http h;
+    assert_true(fleet_http_parse("interim", &h));
+    assert_int_equal(h, FLEET_H_INTERIM);
+    assert_string_equal(fleet_http_str(FLEET_H_RENEGOTIATE), "renegotiate");
+    fleet_plan_free(&a);
+    fleet_plan_free(&b);
 }
 
 static void test_versions_file(void **state)
@@ -155,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_bad_specs),
         cmocka_unit_test(test_versions_file),
+        cmocka_unit_test(test_http_framings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

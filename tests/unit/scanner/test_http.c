@@ -176,6 +176,35 @@ static void test_header_ceiling(void **state)
     kc_http_rx_free(&rx);
 }
 
+/* Interim answers are bounded: KC_HTTP_MAX_INTERIM before the answer are
+ * skipped, 10,000 are too_large (not a wait until the deadline). */
+static void test_interim_ceiling(void **state)
+{
+    static const char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    static const int counts[] = {KC_HTTP_MAX_INTERIM, 10000};
+    http_parser_set_max_header_size(KC_HTTP_MAX_HEADER);
+    for (size_t k = 0; k < 2; k++) {
+        struct kc_http_rx rx;
+        struct kc_probe_result pr;
+        memset(&rx, 0, sizeof(rx));
+        memset(&pr, 0, sizeof(pr));
+        kc_http_rx_begin(&rx, &pr);
+        enum kc_http_status st = KC_HTTP_MORE;
+        size_t used;
+        for (int i = 0; i < counts[k] && st == KC_HTTP_MORE; i++)
+            st = kc_http_rx_feed(&rx, interim, sizeof(interim) - 1, &used);
+        if (st == KC_HTTP_MORE)
+            st = kc_http_rx_feed(&rx, answer, sizeof(answer) - 1, &used);
+        assert_int_equal(st, k == 0 ? KC_HTTP_COMPLETE : KC_HTTP_TOO_LARGE);
+        if (k == 0)
+            assert_int_equal(pr.status, 200);
+        kc_http_rx_free(&rx);
+        kc_bytes_free(&pr.body);
+        kc_bytes_free(&pr.content_type);
+    }
+}
+
 /* Two responses on one connection: the reader is reused. */
 static void test_keep_alive_reuse(void **state)
 {
@@ -220,6 +249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_header_ceiling),
+        cmocka_unit_test(test_interim_ceiling),
         cmocka_unit_test(test_keep_alive_reuse),
         cmocka_unit_test(test_request),
     };

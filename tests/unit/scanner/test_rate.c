@@ -51,11 +51,31 @@ static void test_wait(void **state)
     assert_int_equal(kc_rate_wait_ms(&r, 100), 0);
 }
 
+/* Borrowing ahead: up to max_debt tokens below zero, then a wait; new
+ * connections (kc_rate_take) wait until the debt is repaid. */
+static void test_take_ahead(void **state)
+{
+    struct kc_rate r;
+    kc_rate_init(&r, 10, 0); /* 1 token now, one per 100 ms */
+    assert_int_equal(kc_rate_take_ahead(&r, 0, 2.0), 0); /* the token */
+    assert_int_equal(kc_rate_take_ahead(&r, 0, 2.0), 0); /* -1 */
+    assert_int_equal(kc_rate_take_ahead(&r, 0, 2.0), 0); /* -2 */
+    uint64_t w = kc_rate_take_ahead(&r, 0, 2.0);
+    assert_true(w >= 99 && w <= 101);
+    assert_false(kc_rate_take(&r, 250));     /* -2 + 2.5 < 1 */
+    w = kc_rate_wait_ms(&r, 250);
+    assert_true(w >= 49 && w <= 51);         /* a whole token at 300 ms */
+    assert_true(kc_rate_take(&r, 300));
+    kc_rate_init(&r, 0, 0);                  /* unlimited */
+    assert_int_equal(kc_rate_take_ahead(&r, 0, 1.0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rates),
         cmocka_unit_test(test_wait),
+        cmocka_unit_test(test_take_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -280,6 +280,56 @@ static void test_files(void **state)
 
 /* ---- blocklist, allowlist, lifts ---- */
 
+/* ---- endpoints (kcensus scan --from-scan) ---- */
+
+static void test_endpoints(void **state)
+{
+    struct kc_endpoint ep[7];
+    struct kc_targets_config cfg = {0};
+    struct kc_targets *t;
+    struct kc_targets_counts c;
+    struct kc_error err = {0};
+    const char *block = tmpfile_with("192.0.2.8/29\n");
+    const uint16_t ports[] = {80};
+    struct walk w;
+    (void)state;
+    memset(ep, 0, sizeof(ep));
+    assert_true(kc_addr_parse("192.0.2.1", &ep[0].addr));
+    ep[0].port = 6443;
+    ep[1] = ep[0]; /* a duplicate */
+    assert_true(kc_addr_parse("192.0.2.9", &ep[2].addr)); /* opted out */
+    ep[2].port = 443;
+    ep[3].host = "API.Example";
+    ep[3].port = 443;
+    ep[4].host = "bad name";
+    ep[4].port = 443;
+    ep[5].port = 443; /* neither address nor host */
+    assert_true(kc_addr_parse("2001:db8::1", &ep[6].addr));
+    ep[6].port = 8443;
+    cfg.endpoints = ep;
+    cfg.n_endpoints = KC_ARRAY_LEN(ep);
+    cfg.blocklist_file = block;
+    cfg.allow_cidrs = (const char *const[]){"192.0.2.0/24", "2001:db8::/32"};
+    cfg.n_allow = 2;
+    /* -p does not apply: endpoints keep their own ports. */
+    memcpy(cfg.ports, ports, sizeof(ports));
+    cfg.n_ports = 1;
+    cfg.ports_explicit = true;
+    walk_sorted(&cfg, &w);
+    assert_int_equal(w.n, 3);
+    assert_string_equal(w.t[0], "192.0.2.1:6443");
+    assert_string_equal(w.t[1], "[2001:db8::1]:8443");
+    assert_string_equal(w.t[2], "api.example:443");
+    free(w.t);
+    assert_int_equal(kc_targets_new(&cfg, &t, &err), 0);
+    kc_targets_counts(t, &c);
+    assert_int_equal(c.targets, 3);
+    assert_int_equal(c.excluded, 1);
+    assert_int_equal(c.duplicates, 1);
+    assert_int_equal(c.invalid, 2);
+    kc_targets_free(t);
+}
+
 static void test_blocklists(void **state)
 {
     struct kc_targets_config cfg = {0};
@@ -462,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_skip_bad),   cmocka_unit_test(test_files),
         cmocka_unit_test(test_blocklists), cmocka_unit_test(test_shards),
         cmocka_unit_test(test_resume),     cmocka_unit_test(test_seed),
+        cmocka_unit_test(test_endpoints),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     for (size_t i = 0; i < n_tmp; i++)
