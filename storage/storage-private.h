@@ -59,7 +59,7 @@ void kc_store_unlock(struct kc_store *s);
  * kc_bind_verdict / kc_bind_geo, so a column has the same number in every
  * statement. SQL text names a parameter as KC_SQLP(KC_RP_...), never as a
  * literal "?NN", and C code binds the same name: a new column takes a free
- * number here and cannot shift the others. Free: 4, 33..39, 56..63 (the
+ * number here and cannot shift the others. Free: 4, 33..39, 57..63 (the
  * binding cache has 64 slots). In the UPDATEs, KC_RP_ROW_ID and
  * KC_RP_GEO_SOURCE reuse 1 and 2, which they do not bind otherwise.
  */
