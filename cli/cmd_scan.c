@@ -307,6 +307,7 @@ static void status_write_file(const struct status *st,
         (json_int_t)x->inflight, "kubernetes", (json_int_t)x->kubernetes,
         "targets_per_s", now_rate, "targets_per_s_avg", avg);
     json_object_set_new(o, "eta_s", eta >= 0 ? json_integer(eta) : json_null());
+    json_object_set_new(o, "reconnects", json_integer((json_int_t)x->reconnects));
     json_t *by = json_object();
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
         json_object_set_new(by, kc_outcome_str(i),
@@ -438,6 +439,10 @@ static void print_summary(const struct cli_common *common,
         if (x.by_outcome[i] > 0)
             fprintf(stderr, "  %-15s %llu\n", kc_outcome_str(i),
                     (unsigned long long)x.by_outcome[i]);
+    if (x.reconnects > 0)
+        fprintf(stderr, "  (%llu reconnects: servers that closed between "
+                        "probes)\n",
+                (unsigned long long)x.reconnects);
     if (x.slowdowns > 0)
         fprintf(stderr, "  (slowed down %llu times: out of sockets)\n",
                 (unsigned long long)x.slowdowns);

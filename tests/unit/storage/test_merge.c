@@ -84,6 +84,9 @@ static void test_shards(void **state)
                               "'done' AND finished_at IS NOT NULL AND "
                               "shard_index IS NULL AND shard_count = 2"), 1);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results"), 60);
+    /* connections (schema v5) came along: 1 + i % 3 for every row */
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM results WHERE "
+                              "connections IS NOT 1 + target_index % 3"), 0);
     assert_int_equal(tmpdb_int(s, "SELECT stored FROM scans"), 60);
     assert_int_equal(tmpdb_int(s, "SELECT kubernetes FROM scans"), 30);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM probes"), 30 + 30 * 6);
