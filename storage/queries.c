@@ -375,10 +375,10 @@ int kc_store_report_index_range(struct kc_store *s, int64_t scan_id,
 static const char diff_sql[] =
     "WITH a AS (SELECT ip, port, sni, CAST(git_version AS TEXT) AS v,"
     "  posture AS p FROM results"
-    "  WHERE scan_id = :a AND is_kubernetes = 1 AND ip <> ''),"
+    "  WHERE scan_id = :scan_a AND is_kubernetes = 1 AND ip <> ''),"
     " b AS (SELECT ip, port, sni, CAST(git_version AS TEXT) AS v,"
     "  posture AS p FROM results"
-    "  WHERE scan_id = :b AND is_kubernetes = 1 AND ip <> '')"
+    "  WHERE scan_id = :scan_b AND is_kubernetes = 1 AND ip <> '')"
     " SELECT 0, b.ip, b.port, b.sni, NULL, b.v FROM b"
     "  LEFT JOIN a USING (ip, port, sni) WHERE a.ip IS NULL"
     " UNION ALL SELECT 1, a.ip, a.port, a.sni, a.v, NULL FROM a"
@@ -400,8 +400,8 @@ int kc_store_report_diff(struct kc_store *s, int64_t a, int64_t b,
     kc_store_lock(s);
     rc = kc_store_prepare(s, diff_sql, &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, kc_param(st, ":a"), a);
-        sqlite3_bind_int64(st, kc_param(st, ":b"), b);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_a"), a);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_b"), b);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             struct kc_report_change c = {
                 .kind = sqlite3_column_int(st, 0),
@@ -446,6 +446,7 @@ static const char import_scan_sql[] =
     " dispatched = :buckets, completed = :buckets, stored = :hosts,"
     " kubernetes = :hosts, count_ok = :hosts WHERE id = :scan_id";
 
+/* Bucket i as one row of the imported scan (import_row_sql). */
 static void bind_bucket(sqlite3_stmt *st, int64_t scan_id, size_t i,
                         const struct kc_import_bucket *b)
 {
