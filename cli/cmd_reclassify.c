@@ -3,6 +3,7 @@
  * record the new classifier_version, so history stays comparable. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "classify.h"
 #include "cli.h"
@@ -21,6 +22,7 @@ struct reclassify_run {
     struct kc_store *store;
     bool dry_run;
     uint64_t seen, changed;
+    uint64_t restamped; /* same verdict, older classifier_version */
     struct kc_error err;
 };
 
@@ -46,11 +48,15 @@ static int reclassify_one(void *ctx, int64_t result_id,
         return kc_error_set(&run->err, rc, "out of memory");
     }
     run->seen++;
-    if (changed) {
-        run->changed++;
-        if (!run->dry_run)
-            rc = kc_store_update_verdict(run->store, result_id, &r, &run->err);
-    }
+    /* A row the current rules judge the same still records that they
+     * judged it, so every row names the classifier of its verdict. */
+    bool restamp = !changed && (stored->classifier_version == NULL ||
+                                strcmp(stored->classifier_version,
+                                       KC_CLASSIFIER_VERSION) != 0);
+    run->changed += changed;
+    run->restamped += restamp;
+    if ((changed || restamp) && !run->dry_run)
+        rc = kc_store_update_verdict(run->store, result_id, &r, &run->err);
     kc_result_clear(&r);
     return rc;
 }
@@ -98,14 +104,20 @@ static int run_reclassify(const struct cli_command *cmd, int argc, char **argv)
     }
     rc = kc_store_foreach_result(run.store, scan_id, reclassify_one, &run,
                                  &run.err);
+    if (rc == 0 && !run.dry_run)
+        rc = kc_store_stamp_classifier(run.store, scan_id,
+                                       KC_CLASSIFIER_VERSION, &run.err);
     kc_store_close(run.store);
     if (rc != 0)
         return cli_fail(cmd, "%s", run.err.msg[0] ? run.err.msg
                                                   : "reclassification failed");
-    cli_info(&common, "%s %llu results with classifier %s: %llu changed",
+    cli_info(&common, "%s %llu results with classifier %s: %llu changed, "
+             "%llu unchanged but judged by an older classifier%s",
              run.dry_run ? "checked" : "reclassified",
              (unsigned long long)run.seen, KC_CLASSIFIER_VERSION,
-             (unsigned long long)run.changed);
+             (unsigned long long)run.changed,
+             (unsigned long long)run.restamped,
+             run.dry_run ? "" : " (now stamped)");
     return CLI_EXIT_OK;
 }
 

@@ -311,6 +311,31 @@ int kc_store_update_verdict(struct kc_store *s, int64_t result_id,
     return update_one(s, verdict_sql, result_id, r, NULL, err);
 }
 
+int kc_store_stamp_classifier(struct kc_store *s, int64_t scan_id,
+                              const char *version, struct kc_error *err)
+{
+    sqlite3_stmt *st;
+    int rc, step;
+    kc_store_lock(s);
+    rc = kc_store_prepare(s,
+                          "UPDATE scans SET classifier_version = :version"
+                          " WHERE (:scan = 0 OR id = :scan)"
+                          " AND probes IS NOT 'import'",
+                          &st, err);
+    if (rc == 0) {
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":version"),
+                          version, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":scan"),
+                           scan_id);
+        step = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (step != SQLITE_DONE)
+            rc = kc_store_fail(s, err, step, "stamping the classifier version");
+    }
+    kc_store_unlock(s);
+    return rc;
+}
+
 int kc_store_update_geo(struct kc_store *s, int64_t result_id,
                         const struct kc_result *r, const char *geo_source,
                         struct kc_error *err)

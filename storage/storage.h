@@ -176,6 +176,12 @@ int kc_store_foreach_result(struct kc_store *s, int64_t scan_id,
  * -ENOENT when no such result. */
 int kc_store_update_verdict(struct kc_store *s, int64_t result_id,
                             const struct kc_result *r, struct kc_error *err);
+
+/* Records that the scans' results were re-derived by classifier `version`
+ * (`kcensus reclassify`): scans.classifier_version of scan_id (0 = every
+ * scan; imports keep theirs, which names the parser of their buckets). */
+int kc_store_stamp_classifier(struct kc_store *s, int64_t scan_id,
+                              const char *version, struct kc_error *err);
 /* Rewrites country, asn, as_org, provider from r and records geo_source
  * (e.g. the database file name and build date; may be NULL). */
 int kc_store_update_geo(struct kc_store *s, int64_t result_id,

@@ -105,6 +105,16 @@ check "reclassify of a fresh scan: 0 changed" grep -q ": 0 changed" "$work/out"
 q "UPDATE result_rows SET is_kubernetes = 0 WHERE id = (SELECT min(id) FROM result_rows WHERE scan_id = 2 AND is_kubernetes = 1)"
 "$kcensus" reclassify -d "$db" >"$work/out" 2>&1
 check "reclassify after one altered verdict: 1 changed" grep -q ": 1 changed" "$work/out"
+# A row the rules judge the same but an older classifier judged is
+# stamped with the current one, and so are the scans; not a change.
+q "INSERT INTO texts (value) SELECT 'old-rules' WHERE NOT EXISTS (SELECT 1 FROM texts WHERE value = 'old-rules')"
+q "UPDATE result_rows SET classifier_version = (SELECT id FROM texts WHERE value = 'old-rules') WHERE id = (SELECT max(id) FROM result_rows WHERE scan_id = 2 AND is_kubernetes = 1)"
+"$kcensus" reclassify -d "$db" >"$work/out" 2>&1
+check "reclassify of an older classifier's row: 0 changed, 1 stamped" \
+    grep -q ": 0 changed, 1 unchanged but judged by an older classifier" "$work/out"
+cls=$(q "SELECT classifier_version FROM scans WHERE id = 1")
+check "every answered row and scan names the current classifier ($cls)" \
+    [ "$(q "SELECT count(*) FROM results WHERE outcome = 'ok' AND classifier_version IS NOT '$cls'") $(q "SELECT count(*) FROM scans WHERE probes IS NOT 'import' AND classifier_version IS NOT '$cls'")" = "0 0" ]
 check "unanswered targets stay not evaluated" \
     [ "$(q "SELECT count(*) FROM results WHERE outcome <> 'ok' AND is_kubernetes IS NOT NULL")" = 0 ]
 "$kcensus" reclassify -d "$db" --scan 99 >"$work/out" 2>&1
