@@ -205,12 +205,13 @@ static bool shard_present(const struct shard_list *l, size_t first,
     group_uid(&l->v[first], uid, sizeof(uid));
     if (sqlite3_prepare_v2(out->db,
                            "SELECT 1 FROM merge_sources m JOIN scans s"
-                           " ON s.id = m.scan_id WHERE s.uid = ?1"
-                           " AND m.shard_index = ?2 AND m.status = 'done'",
+                           " ON s.id = m.scan_id WHERE s.uid = :uid"
+                           " AND m.shard_index = :shard_index"
+                           " AND m.status = 'done'",
                            -1, &st, NULL) != SQLITE_OK)
         return false;
-    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, idx);
+    sqlite3_bind_text(st, kc_param(st, ":uid"), uid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, kc_param(st, ":shard_index"), idx);
     found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return found;
@@ -268,19 +269,19 @@ int kc_store_merge_check(const char *out_path, const char *const *in_paths,
 
 /* ---- the merge itself ---- */
 
-static int exec_bound(struct kc_store *s, const char *sql, int64_t a,
-                      int64_t b, const char *t, struct kc_error *err)
+/* Runs sql, which names any of its parameters :src_scan (a scan id in the
+ * attached input), :dst_scan (a scan id in main) and :text; the binds of
+ * the names it lacks are refused and change nothing. */
+static int exec_bound(struct kc_store *s, const char *sql, int64_t src_scan,
+                      int64_t dst_scan, const char *text, struct kc_error *err)
 {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return kc_store_fail(s, err, rc, "merging");
-    if (sqlite3_bind_parameter_count(st) >= 1)
-        sqlite3_bind_int64(st, 1, a);
-    if (sqlite3_bind_parameter_count(st) >= 2)
-        sqlite3_bind_int64(st, 2, b);
-    if (sqlite3_bind_parameter_count(st) >= 3)
-        sqlite3_bind_text(st, 3, t, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, kc_param(st, ":src_scan"), src_scan);
+    sqlite3_bind_int64(st, kc_param(st, ":dst_scan"), dst_scan);
+    sqlite3_bind_text(st, kc_param(st, ":text"), text, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -292,7 +293,7 @@ static int64_t scan_by_uid(struct kc_store *s, const char *uid)
 {
     sqlite3_stmt *st;
     int64_t id = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT id FROM main.scans WHERE uid = ?1",
+    if (sqlite3_prepare_v2(s->db, "SELECT id FROM main.scans WHERE uid = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
@@ -317,15 +318,15 @@ static int dest_scan(struct kc_store *s, const struct src_scan *sc,
         return 0;
     rc = exec_bound(s,
                     "INSERT INTO main.scans (uid, " SCAN_PARAM_COLS ")"
-                    " SELECT ?3, " SCAN_PARAM_COLS " FROM src.scans"
-                    " WHERE id = ?1",
+                    " SELECT :text, " SCAN_PARAM_COLS " FROM src.scans"
+                    " WHERE id = :src_scan",
                     sc->id, 0, uid, err);
     if (rc == 0)
         *dst = sqlite3_last_insert_rowid(s->db);
     if (rc == 0 && shard) /* the merged scan is no single shard */
         rc = exec_bound(s, "UPDATE main.scans SET shard_index = NULL,"
                         " status = 'running', finished_at = NULL"
-                        " WHERE id = ?1", *dst, 0, NULL, err);
+                        " WHERE id = :dst_scan", 0, *dst, NULL, err);
     return rc;
 }
 
@@ -336,11 +337,12 @@ static int account_shard(struct kc_store *s, const struct src_scan *sc,
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(
         s->db, "SELECT source_uid FROM main.merge_sources"
-               " WHERE scan_id = ?1 AND shard_index = ?2", -1, &st, NULL);
+               " WHERE scan_id = :scan_id AND shard_index = :shard_index",
+        -1, &st, NULL);
     if (rc != SQLITE_OK)
         return kc_store_fail(s, err, rc, "merging");
-    sqlite3_bind_int64(st, 1, dst);
-    sqlite3_bind_int64(st, 2, sc->shard_index);
+    sqlite3_bind_int64(st, kc_param(st, ":scan_id"), dst);
+    sqlite3_bind_int64(st, kc_param(st, ":shard_index"), sc->shard_index);
     if (sqlite3_step(st) == SQLITE_ROW &&
         strcmp((const char *)sqlite3_column_text(st, 0), sc->uid) != 0) {
         rc = kc_error_set(err, -EINVAL,
@@ -357,9 +359,9 @@ static int account_shard(struct kc_store *s, const struct src_scan *sc,
                     "INSERT OR REPLACE INTO main.merge_sources (scan_id,"
                     " source_uid, shard_index, status, started_at,"
                     " finished_at, " COUNTER_COLS ")"
-                    " SELECT ?2, uid, shard_index, status, started_at,"
+                    " SELECT :dst_scan, uid, shard_index, status, started_at,"
                     " finished_at, " COUNTER_COLS " FROM src.scans"
-                    " WHERE id = ?1", sc->id, dst, NULL, err);
+                    " WHERE id = :src_scan", sc->id, dst, NULL, err);
     if (rc == 0)
         rc = exec_bound(
             s,
@@ -377,8 +379,8 @@ static int account_shard(struct kc_store *s, const struct src_scan *sc,
             "  sum(m.status = 'done') = count(*) THEN 'done'"
             "  ELSE 'interrupted' END"
             " FROM main.merge_sources m WHERE m.scan_id = scans.id)"
-            " WHERE id = ?1",
-            dst, 0, NULL, err);
+            " WHERE id = :dst_scan",
+            0, dst, NULL, err);
     return rc;
 }
 
@@ -391,7 +393,7 @@ static int copy_figures(struct kc_store *s, const struct src_scan *sc,
                       " finished_at, next_dispatch, low_uncommitted) ="
                       " (SELECT " COUNTER_COLS ", status, finished_at,"
                       " next_dispatch, low_uncommitted FROM src.scans"
-                      " WHERE id = ?1) WHERE id = ?2",
+                      " WHERE id = :src_scan) WHERE id = :dst_scan",
                       sc->id, dst, NULL, err);
 }
 
@@ -401,10 +403,10 @@ static int copy_rows(struct kc_store *s, const struct src_scan *sc,
     int rc = exec_bound(
         s,
         "INSERT OR IGNORE INTO main.results (scan_id, cert_id, " RESULT_COLS
-        ") SELECT ?2, (SELECT mc.id FROM main.certificates mc"
+        ") SELECT :dst_scan, (SELECT mc.id FROM main.certificates mc"
         "  WHERE mc.sha256 = sc.sha256), " RESULT_COLS
         " FROM src.results r LEFT JOIN src.certificates sc"
-        " ON sc.id = r.cert_id WHERE r.scan_id = ?1 ORDER BY r.id",
+        " ON sc.id = r.cert_id WHERE r.scan_id = :src_scan ORDER BY r.id",
         sc->id, dst, NULL, err);
     /* Schema v4: probe codes are the same in every kcensus database
      * (kc_store_open checks the codes table), so the rows copy as they
@@ -422,8 +424,9 @@ static int copy_rows(struct kc_store *s, const struct src_scan *sc,
             " p0_body_total = r.p0_body_total, p0_rtt_us = r.p0_rtt_us"
             " FROM src.result_rows r LEFT JOIN src.bodies b"
             " ON b.id = r.p0_body_id"
-            " WHERE r.scan_id = ?1 AND r.p0_flags IS NOT NULL"
-            " AND d.scan_id = ?2 AND d.addr = r.addr AND d.port = r.port"
+            " WHERE r.scan_id = :src_scan AND r.p0_flags IS NOT NULL"
+            " AND d.scan_id = :dst_scan AND d.addr = r.addr"
+            " AND d.port = r.port"
             " AND d.sni = r.sni AND d.p0_flags IS NULL",
             sc->id, dst, NULL, err);
     if (rc == 0)
@@ -437,9 +440,9 @@ static int copy_rows(struct kc_store *s, const struct src_scan *sc,
             " FROM src.result_rows r JOIN src.probe_rows p"
             " ON p.result_id = r.id"
             " LEFT JOIN src.bodies b ON b.id = p.body_id"
-            " JOIN main.result_rows d ON d.scan_id = ?2 AND d.addr = r.addr"
-            "  AND d.port = r.port AND d.sni = r.sni"
-            " WHERE r.scan_id = ?1",
+            " JOIN main.result_rows d ON d.scan_id = :dst_scan"
+            "  AND d.addr = r.addr AND d.port = r.port AND d.sni = r.sni"
+            " WHERE r.scan_id = :src_scan",
             sc->id, dst, NULL, err);
     return rc;
 }
@@ -453,7 +456,7 @@ static int64_t stored_rows(struct kc_store *s, int64_t id)
     int64_t n = 0;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT count(*) FROM main.result_rows"
-                           " WHERE scan_id = ?1",
+                           " WHERE scan_id = ?",
                            -1, &st, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_int64(st, 1, id);
@@ -555,7 +558,7 @@ int kc_store_merge(struct kc_store *s, const char *in_path, uint64_t *scans,
     kc_store_close(in);
     ro_uri(in_path, uri, sizeof(uri));
     kc_store_lock(s);
-    rc = exec_bound(s, "ATTACH ?3 AS src", 0, 0, uri, err);
+    rc = exec_bound(s, "ATTACH :text AS src", 0, 0, uri, err);
     if (rc == 0) {
         rc = kc_store_exec(s, "BEGIN IMMEDIATE", err);
         if (rc == 0)

@@ -92,7 +92,7 @@ int kc_store_report_scans(struct kc_store *s, struct kc_report_scan **out,
 int kc_store_report_scan(struct kc_store *s, int64_t id,
                          struct kc_report_scan *out, struct kc_error *err)
 {
-    static const char sql[] = SCAN_COLS " WHERE s.id = ?1";
+    static const char sql[] = SCAN_COLS " WHERE s.id = ?";
     sqlite3_stmt *st;
     int rc;
 
@@ -138,7 +138,7 @@ static const char *const group_sql[KC_UNIT__COUNT] = {
     [KC_UNIT_ENDPOINT] = NULL,
     [KC_UNIT_IP] =
         GROUP_COLS " WHERE r.id IN (SELECT min(id) FROM result_rows"
-        " WHERE scan_id = ?1 AND is_kubernetes = 1"
+        " WHERE scan_id = :scan_id AND is_kubernetes = 1"
         " GROUP BY CASE WHEN addr = '' THEN 'row:' || id"
         " ELSE 'ip:' || addr END)",
     /* A cluster: its cluster-info CA; else the CA another endpoint with
@@ -146,11 +146,12 @@ static const char *const group_sql[KC_UNIT__COUNT] = {
     [KC_UNIT_CLUSTER] =
         GROUP_COLS " WHERE r.id IN (WITH cert_ca AS ("
         "  SELECT cert_id, min(cluster_ca_sha256) AS ca FROM result_rows"
-        "  WHERE scan_id = ?1 AND is_kubernetes = 1 AND cert_id IS NOT NULL"
+        "  WHERE scan_id = :scan_id AND is_kubernetes = 1"
+        "   AND cert_id IS NOT NULL"
         "   AND coalesce(cluster_ca_sha256, '') <> '' GROUP BY cert_id)"
         " SELECT min(x.id) FROM result_rows x"
         " LEFT JOIN cert_ca c ON c.cert_id = x.cert_id"
-        " WHERE x.scan_id = ?1 AND x.is_kubernetes = 1"
+        " WHERE x.scan_id = :scan_id AND x.is_kubernetes = 1"
         " GROUP BY coalesce('ca:' || nullif(x.cluster_ca_sha256, ''),"
         "  'ca:' || c.ca, 'cert:' || x.cert_id,"
         "  CASE WHEN x.addr = '' THEN 'row:' || x.id"
@@ -166,7 +167,7 @@ static const char *col_text(sqlite3_stmt *st, int i)
  * on scan_id the table would be visited in random order, 3x slower over
  * millions of rows. "+" keeps the planner on the rowid range. */
 static const char part_sql[] =
-    GROUP_COLS " WHERE r.id BETWEEN ?2 AND ?3 AND +r.scan_id = ?1"
+    GROUP_COLS " WHERE r.id BETWEEN :lo AND :hi AND +r.scan_id = :scan_id"
     " AND r.is_kubernetes = 1";
 
 /* Smallest and largest rowid of the scan's Kubernetes rows without reading
@@ -175,14 +176,16 @@ static const char part_sql[] =
  * first and last rowid in it, which the index keeps in order. */
 static const char range_sql[] =
     "WITH RECURSIVE m(v) AS ("
-    " SELECT (SELECT min(minor) FROM result_rows WHERE scan_id = ?1"
+    " SELECT (SELECT min(minor) FROM result_rows WHERE scan_id = :scan_id"
     "  AND is_kubernetes = 1 AND minor IS NOT NULL)"
-    " UNION ALL SELECT (SELECT min(minor) FROM result_rows WHERE scan_id = ?1"
+    " UNION ALL SELECT (SELECT min(minor) FROM result_rows"
+    "  WHERE scan_id = :scan_id"
     "  AND is_kubernetes = 1 AND minor > m.v) FROM m WHERE m.v IS NOT NULL),"
     " e AS (SELECT"
-    " (SELECT id FROM result_rows WHERE scan_id = ?1 AND is_kubernetes = 1"
-    "  AND minor IS m.v ORDER BY id LIMIT 1) AS lo,"
-    " (SELECT id FROM result_rows WHERE scan_id = ?1 AND is_kubernetes = 1"
+    " (SELECT id FROM result_rows WHERE scan_id = :scan_id"
+    "  AND is_kubernetes = 1 AND minor IS m.v ORDER BY id LIMIT 1) AS lo,"
+    " (SELECT id FROM result_rows WHERE scan_id = :scan_id"
+    "  AND is_kubernetes = 1"
     "  AND minor IS m.v ORDER BY id DESC LIMIT 1) AS hi FROM m)"
     " SELECT min(lo), max(hi) FROM e";
 
@@ -243,7 +246,7 @@ static int stream_groups(struct kc_store *s, sqlite3_stmt *st,
                          void *ctx, struct kc_error *err)
 {
     struct org_cache *orgs = calloc(1, sizeof(*orgs));
-    int rc = orgs ? kc_store_prepare(s, "SELECT value FROM texts WHERE id = ?1",
+    int rc = orgs ? kc_store_prepare(s, "SELECT value FROM texts WHERE id = ?",
                                      &orgs->get, err)
                   : kc_error_set(err, -ENOMEM, "out of memory");
     while (rc == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -306,7 +309,7 @@ int kc_store_report_groups(struct kc_store *s, int64_t scan_id,
     kc_store_lock(s);
     rc = kc_store_prepare(s, group_sql[unit], &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, scan_id);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
         rc = stream_groups(s, st, cb, ctx, err);
         sqlite3_finalize(st);
     }
@@ -326,9 +329,9 @@ int kc_store_report_groups_part(struct kc_store *s, int64_t scan_id,
     kc_store_lock(s);
     rc = kc_store_prepare(s, part_sql, &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, scan_id);
-        sqlite3_bind_int64(st, 2, (int64_t)lo);
-        sqlite3_bind_int64(st, 3, (int64_t)hi);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
+        sqlite3_bind_int64(st, kc_param(st, ":lo"), (int64_t)lo);
+        sqlite3_bind_int64(st, kc_param(st, ":hi"), (int64_t)hi);
         rc = stream_groups(s, st, cb, ctx, err);
         sqlite3_finalize(st);
     }
@@ -346,7 +349,7 @@ int kc_store_report_index_range(struct kc_store *s, int64_t scan_id,
     kc_store_lock(s);
     rc = kc_store_prepare(s, range_sql, &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, scan_id);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
             *lo = (uint64_t)sqlite3_column_int64(st, 0);
@@ -372,10 +375,10 @@ int kc_store_report_index_range(struct kc_store *s, int64_t scan_id,
 static const char diff_sql[] =
     "WITH a AS (SELECT ip, port, sni, CAST(git_version AS TEXT) AS v,"
     "  posture AS p FROM results"
-    "  WHERE scan_id = ?1 AND is_kubernetes = 1 AND ip <> ''),"
+    "  WHERE scan_id = :scan_a AND is_kubernetes = 1 AND ip <> ''),"
     " b AS (SELECT ip, port, sni, CAST(git_version AS TEXT) AS v,"
     "  posture AS p FROM results"
-    "  WHERE scan_id = ?2 AND is_kubernetes = 1 AND ip <> '')"
+    "  WHERE scan_id = :scan_b AND is_kubernetes = 1 AND ip <> '')"
     " SELECT 0, b.ip, b.port, b.sni, NULL, b.v FROM b"
     "  LEFT JOIN a USING (ip, port, sni) WHERE a.ip IS NULL"
     " UNION ALL SELECT 1, a.ip, a.port, a.sni, a.v, NULL FROM a"
@@ -397,8 +400,8 @@ int kc_store_report_diff(struct kc_store *s, int64_t a, int64_t b,
     kc_store_lock(s);
     rc = kc_store_prepare(s, diff_sql, &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, a);
-        sqlite3_bind_int64(st, 2, b);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_a"), a);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_b"), b);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             struct kc_report_change c = {
                 .kind = sqlite3_column_int(st, 0),
@@ -433,13 +436,33 @@ static const char import_row_sql[] =
     "INSERT INTO results (scan_id, target_index, ip, port, sni, outcome,"
     " is_kubernetes, git_version, major, minor, patch, prerelease, vendor,"
     " vendor_suffix, classifier_version, weight)"
-    " VALUES (?1, ?2, '', 0, ?3, 'ok', 1, CAST(?3 AS BLOB), ?4, ?5, ?6, ?7,"
-    " ?8, ?9, 'import', ?10)";
+    " VALUES (:scan_id, :target_index, '', 0, :git_version, 'ok', 1,"
+    " CAST(:git_version AS BLOB), :major, :minor, :patch, :prerelease,"
+    " :vendor, :vendor_suffix, 'import', :weight)";
 
 static const char import_scan_sql[] =
-    "UPDATE scans SET status = 'done', started_at = ?2, finished_at = ?2,"
-    " specs = ?3, targets_total = ?4, dispatched = ?4, completed = ?4,"
-    " stored = ?5, kubernetes = ?5, count_ok = ?5 WHERE id = ?1";
+    "UPDATE scans SET status = 'done', started_at = :date,"
+    " finished_at = :date, specs = :specs, targets_total = :buckets,"
+    " dispatched = :buckets, completed = :buckets, stored = :hosts,"
+    " kubernetes = :hosts, count_ok = :hosts WHERE id = :scan_id";
+
+/* Bucket i as one row of the imported scan (import_row_sql). */
+static void bind_bucket(sqlite3_stmt *st, int64_t scan_id, size_t i,
+                        const struct kc_import_bucket *b)
+{
+    sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
+    sqlite3_bind_int64(st, kc_param(st, ":target_index"), (int64_t)i);
+    sqlite3_bind_text(st, kc_param(st, ":git_version"), b->git_version, -1,
+                      SQLITE_STATIC);
+    kc_bind_int_nullable(NULL, st, kc_param(st, ":major"), b->major);
+    kc_bind_int_nullable(NULL, st, kc_param(st, ":minor"), b->minor);
+    kc_bind_int_nullable(NULL, st, kc_param(st, ":patch"), b->patch);
+    sqlite3_bind_int(st, kc_param(st, ":prerelease"), b->prerelease);
+    kc_bind_text_or_null(st, kc_param(st, ":vendor"),
+                         kc_vendor_str(b->vendor));
+    kc_bind_text_or_null(st, kc_param(st, ":vendor_suffix"), b->vendor_suffix);
+    sqlite3_bind_int64(st, kc_param(st, ":weight"), (int64_t)b->count);
+}
 
 static int insert_buckets(struct kc_store *s, int64_t scan_id,
                           const struct kc_import_bucket *b, size_t n,
@@ -453,16 +476,7 @@ static int insert_buckets(struct kc_store *s, int64_t scan_id,
             break;
         }
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, scan_id);
-        sqlite3_bind_int64(st, 2, (int64_t)i);
-        sqlite3_bind_text(st, 3, b[i].git_version, -1, SQLITE_STATIC);
-        kc_bind_int_nullable(NULL, st, 4, b[i].major);
-        kc_bind_int_nullable(NULL, st, 5, b[i].minor);
-        kc_bind_int_nullable(NULL, st, 6, b[i].patch);
-        sqlite3_bind_int(st, 7, b[i].prerelease);
-        kc_bind_text_or_null(st, 8, kc_vendor_str(b[i].vendor));
-        kc_bind_text_or_null(st, 9, b[i].vendor_suffix);
-        sqlite3_bind_int64(st, 10, (int64_t)b[i].count);
+        bind_bucket(st, scan_id, i, &b[i]);
         rc = sqlite3_step(st);
         if (rc == SQLITE_CONSTRAINT)
             rc = kc_error_set(err, -EEXIST,
@@ -489,11 +503,11 @@ static int finish_import(struct kc_store *s, int64_t id, const char *when,
     if (rc < 0)
         return rc;
     kc_snprintf(specs, sizeof(specs), "import:%s", source ? source : "");
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, when, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, specs, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (int64_t)n);
-    sqlite3_bind_int64(st, 5, (int64_t)total);
+    sqlite3_bind_int64(st, kc_param(st, ":scan_id"), id);
+    sqlite3_bind_text(st, kc_param(st, ":date"), when, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, kc_param(st, ":specs"), specs, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, kc_param(st, ":buckets"), (int64_t)n);
+    sqlite3_bind_int64(st, kc_param(st, ":hosts"), (int64_t)total);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : kc_store_fail(s, err, rc, "the scan row");
@@ -502,12 +516,13 @@ static int finish_import(struct kc_store *s, int64_t id, const char *when,
 /* An earlier import of the same census: same date, same buckets (every
  * gitVersion with the same count), compared after scan id's rows are in. */
 static const char same_import_sql[] =
-    "SELECT s.id FROM scans s WHERE s.id <> ?1 AND s.probes = 'import'"
-    " AND s.started_at = ?2 AND NOT EXISTS (SELECT sni, weight FROM"
-    " result_rows WHERE scan_id = ?1 EXCEPT SELECT sni, weight FROM"
+    "SELECT s.id FROM scans s WHERE s.id <> :scan_id"
+    " AND s.probes = 'import' AND s.started_at = :date"
+    " AND NOT EXISTS (SELECT sni, weight FROM"
+    " result_rows WHERE scan_id = :scan_id EXCEPT SELECT sni, weight FROM"
     " result_rows WHERE scan_id = s.id) AND NOT EXISTS (SELECT sni, weight"
     " FROM result_rows WHERE scan_id = s.id EXCEPT SELECT sni, weight FROM"
-    " result_rows WHERE scan_id = ?1) ORDER BY s.id LIMIT 1";
+    " result_rows WHERE scan_id = :scan_id) ORDER BY s.id LIMIT 1";
 
 static int refuse_same_import(struct kc_store *s, int64_t id, const char *when,
                               struct kc_error *err)
@@ -516,8 +531,8 @@ static int refuse_same_import(struct kc_store *s, int64_t id, const char *when,
     int rc = kc_store_prepare(s, same_import_sql, &st, err);
     if (rc < 0)
         return rc;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, when, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, kc_param(st, ":scan_id"), id);
+    sqlite3_bind_text(st, kc_param(st, ":date"), when, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         rc = kc_error_set(err, -EEXIST,

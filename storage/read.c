@@ -217,8 +217,7 @@ int kc_store_foreach_result(struct kc_store *s, int64_t scan_id,
     if (rc == 0)
         rc = kc_store_prepare(s, probes_sql, &pst, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":scan_id"),
-                           scan_id);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
         rc = walk(s, st, pst, cb, ctx, err);
     }
     sqlite3_finalize(st);
@@ -324,10 +323,9 @@ int kc_store_stamp_classifier(struct kc_store *s, int64_t scan_id,
                           " AND probes IS NOT 'import'",
                           &st, err);
     if (rc == 0) {
-        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":version"),
-                          version, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":scan"),
-                           scan_id);
+        sqlite3_bind_text(st, kc_param(st, ":version"), version, -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, kc_param(st, ":scan"), scan_id);
         step = sqlite3_step(st);
         sqlite3_finalize(st);
         if (step != SQLITE_DONE)

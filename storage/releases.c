@@ -10,13 +10,15 @@ static int put_rows(struct kc_store *s, const struct kc_store_release *v,
     int rc = kc_store_prepare(s,
                               "INSERT OR REPLACE INTO releases"
                               " (minor, end_of_life, source)"
-                              " VALUES (?1, ?2, ?3)",
+                              " VALUES (:minor, :end_of_life, :source)",
                               &st, err);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         sqlite3_reset(st);
-        sqlite3_bind_int(st, 1, v[i].minor);
-        kc_bind_text_or_null(st, 2, v[i].end_of_life);
-        sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, kc_param(st, ":minor"), v[i].minor);
+        kc_bind_text_or_null(st, kc_param(st, ":end_of_life"),
+                             v[i].end_of_life);
+        sqlite3_bind_text(st, kc_param(st, ":source"), source, -1,
+                          SQLITE_STATIC);
         int step = sqlite3_step(st);
         if (step != SQLITE_DONE)
             rc = kc_store_fail(s, err, step, "storing the release table");

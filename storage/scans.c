@@ -38,6 +38,37 @@ static int step_done(struct kc_store *s, sqlite3_stmt *st, const char *what,
     return 0;
 }
 
+/* The scan's settings, as kc_store_scan_begin records them. */
+static void bind_scan_params(sqlite3_stmt *st, const struct kc_scan_params *p)
+{
+    kc_bind_text_or_null(st, kc_param(st, ":label"), p->label);
+    kc_bind_text_or_null(st, kc_param(st, ":specs"), p->specs);
+    kc_bind_text_or_null(st, kc_param(st, ":ports"), p->ports);
+    sqlite3_bind_int64(st, kc_param(st, ":seed"), (int64_t)p->seed);
+    sqlite3_bind_int64(st, kc_param(st, ":shard_index"), p->shard_index);
+    sqlite3_bind_int64(st, kc_param(st, ":shard_count"),
+                       p->shard_count ? p->shard_count : 1);
+    sqlite3_bind_int64(st, kc_param(st, ":rate"), p->rate);
+    sqlite3_bind_int64(st, kc_param(st, ":concurrency"), p->concurrency);
+    sqlite3_bind_int64(st, kc_param(st, ":threads"), p->threads);
+    sqlite3_bind_int64(st, kc_param(st, ":timeout_ms"), p->timeout_ms);
+    sqlite3_bind_int64(st, kc_param(st, ":retries"), p->retries);
+    kc_bind_text_or_null(st, kc_param(st, ":probes"), p->probes);
+    kc_bind_text_or_null(st, kc_param(st, ":user_agent"), p->user_agent);
+    kc_bind_text_or_null(st, kc_param(st, ":blocklist_sha256"),
+                         p->blocklist_sha256);
+    kc_bind_text_or_null(st, kc_param(st, ":lifts"), p->lifts);
+    kc_bind_text_or_null(st, kc_param(st, ":source_addr"), p->source_addr);
+    kc_bind_text_or_null(st, kc_param(st, ":hostname"), p->hostname);
+    kc_bind_text_or_null(st, kc_param(st, ":argv"), p->argv);
+    sqlite3_bind_text(st, kc_param(st, ":store"), kc_store_policy_str(p->store),
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, kc_param(st, ":kcensus_version"), KC_VERSION_STRING,
+                      -1, SQLITE_STATIC);
+    kc_bind_text_or_null(st, kc_param(st, ":classifier_version"),
+                         p->classifier_version);
+}
+
 int kc_store_scan_begin(struct kc_store *s, const struct kc_scan_params *p,
                         int64_t *scan_id, struct kc_error *err)
 {
@@ -47,8 +78,11 @@ int kc_store_scan_begin(struct kc_store *s, const struct kc_scan_params *p,
         " timeout_ms, retries, probes, user_agent, blocklist_sha256, lifts,"
         " source_addr, hostname, argv, store, kcensus_version,"
         " classifier_version)"
-        " VALUES (?1, ?2, 'running', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-        " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
+        " VALUES (:uid, :label, 'running', :started_at, :specs, :ports,"
+        " :seed, :shard_index, :shard_count, :rate, :concurrency, :threads,"
+        " :timeout_ms, :retries, :probes, :user_agent, :blocklist_sha256,"
+        " :lifts, :source_addr, :hostname, :argv, :store, :kcensus_version,"
+        " :classifier_version)";
     sqlite3_stmt *st;
     char uid[33], now[40];
     int rc;
@@ -57,30 +91,10 @@ int kc_store_scan_begin(struct kc_store *s, const struct kc_scan_params *p,
     kc_store_lock(s);
     rc = kc_store_prepare(s, sql, &st, err);
     if (rc == 0) {
-        sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
-        kc_bind_text_or_null(st, 2, p->label);
-        sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-        kc_bind_text_or_null(st, 4, p->specs);
-        kc_bind_text_or_null(st, 5, p->ports);
-        sqlite3_bind_int64(st, 6, (int64_t)p->seed);
-        sqlite3_bind_int64(st, 7, p->shard_index);
-        sqlite3_bind_int64(st, 8, p->shard_count ? p->shard_count : 1);
-        sqlite3_bind_int64(st, 9, p->rate);
-        sqlite3_bind_int64(st, 10, p->concurrency);
-        sqlite3_bind_int64(st, 11, p->threads);
-        sqlite3_bind_int64(st, 12, p->timeout_ms);
-        sqlite3_bind_int64(st, 13, p->retries);
-        kc_bind_text_or_null(st, 14, p->probes);
-        kc_bind_text_or_null(st, 15, p->user_agent);
-        kc_bind_text_or_null(st, 16, p->blocklist_sha256);
-        kc_bind_text_or_null(st, 17, p->lifts);
-        kc_bind_text_or_null(st, 18, p->source_addr);
-        kc_bind_text_or_null(st, 19, p->hostname);
-        kc_bind_text_or_null(st, 20, p->argv);
-        sqlite3_bind_text(st, 21, kc_store_policy_str(p->store), -1,
+        sqlite3_bind_text(st, kc_param(st, ":uid"), uid, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, kc_param(st, ":started_at"), now, -1,
                           SQLITE_STATIC);
-        sqlite3_bind_text(st, 22, KC_VERSION_STRING, -1, SQLITE_STATIC);
-        kc_bind_text_or_null(st, 23, p->classifier_version);
+        bind_scan_params(st, p);
         rc = step_done(s, st, "recording the scan", err);
     }
     if (rc == 0)
@@ -131,8 +145,9 @@ int kc_store_stored_indexes(struct kc_store *s, int64_t scan_id, uint64_t lo,
                             struct kc_error *err)
 {
     static const char sql[] =
-        "SELECT target_index FROM result_rows WHERE scan_id = ?1"
-        " AND target_index >= ?2 AND target_index < ?3 ORDER BY target_index";
+        "SELECT target_index FROM result_rows WHERE scan_id = :scan_id"
+        " AND target_index >= :lo AND target_index < :hi"
+        " ORDER BY target_index";
     sqlite3_stmt *st;
     uint64_t *v = NULL;
     size_t len = 0, cap = 0;
@@ -143,9 +158,10 @@ int kc_store_stored_indexes(struct kc_store *s, int64_t scan_id, uint64_t lo,
         kc_store_unlock(s);
         return rc;
     }
-    sqlite3_bind_int64(st, 1, scan_id);
-    sqlite3_bind_int64(st, 2, (int64_t)lo);
-    sqlite3_bind_int64(st, 3, (int64_t)(hi > INT64_MAX ? INT64_MAX : hi));
+    sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
+    sqlite3_bind_int64(st, kc_param(st, ":lo"), (int64_t)lo);
+    sqlite3_bind_int64(st, kc_param(st, ":hi"),
+                       (int64_t)(hi > INT64_MAX ? INT64_MAX : hi));
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (len == cap) {
             size_t ncap = cap ? cap * 2 : 64;
@@ -171,30 +187,39 @@ int kc_store_stored_indexes(struct kc_store *s, int64_t scan_id, uint64_t lo,
     return 0;
 }
 
-/* "UPDATE scans SET dispatched = ?2, ..., count_x = ?k ... WHERE id = ?1" */
+/* "UPDATE scans SET targets_total = :targets_total, ..., count_x =
+ * :count_x<extra> WHERE id = :scan_id": each counter's parameter is
+ * named after its column. */
 static void counters_sql(char *buf, size_t size, const char *extra)
 {
     size_t off = kc_snprintf(buf, size,
-                             "UPDATE scans SET targets_total = ?2, "
-                             "dispatched = ?3, completed = ?4, stored = ?5, "
-                             "kubernetes = ?6");
+                             "UPDATE scans SET targets_total = :targets_total,"
+                             " dispatched = :dispatched,"
+                             " completed = :completed, stored = :stored,"
+                             " kubernetes = :kubernetes");
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
-        off += kc_snprintf(buf + off, size - off, ", %s = ?%d", count_cols[i],
-                           7 + i);
-    kc_snprintf(buf + off, size - off, "%s WHERE id = ?1", extra);
+        off += kc_snprintf(buf + off, size - off, ", %s = :%s", count_cols[i],
+                           count_cols[i]);
+    kc_snprintf(buf + off, size - off, "%s WHERE id = :scan_id", extra);
 }
 
 static void bind_counters(sqlite3_stmt *st, int64_t scan_id,
                           const struct kc_scan_counters *c)
 {
-    sqlite3_bind_int64(st, 1, scan_id);
-    sqlite3_bind_int64(st, 2, (int64_t)c->targets_total);
-    sqlite3_bind_int64(st, 3, (int64_t)c->dispatched);
-    sqlite3_bind_int64(st, 4, (int64_t)c->completed);
-    sqlite3_bind_int64(st, 5, (int64_t)c->stored);
-    sqlite3_bind_int64(st, 6, (int64_t)c->kubernetes);
-    for (int i = 0; i < KC_OUTCOME__COUNT; i++)
-        sqlite3_bind_int64(st, 7 + i, (int64_t)c->by_outcome[i]);
+    char name[40];
+    sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
+    sqlite3_bind_int64(st, kc_param(st, ":targets_total"),
+                       (int64_t)c->targets_total);
+    sqlite3_bind_int64(st, kc_param(st, ":dispatched"),
+                       (int64_t)c->dispatched);
+    sqlite3_bind_int64(st, kc_param(st, ":completed"), (int64_t)c->completed);
+    sqlite3_bind_int64(st, kc_param(st, ":stored"), (int64_t)c->stored);
+    sqlite3_bind_int64(st, kc_param(st, ":kubernetes"),
+                       (int64_t)c->kubernetes);
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++) {
+        kc_snprintf(name, sizeof(name), ":%s", count_cols[i]);
+        sqlite3_bind_int64(st, kc_param(st, name), (int64_t)c->by_outcome[i]);
+    }
 }
 
 int kc_store_save_progress(struct kc_store *s, int64_t scan_id,
@@ -204,19 +229,20 @@ int kc_store_save_progress(struct kc_store *s, int64_t scan_id,
 {
     char sql[1024];
     sqlite3_stmt *st;
-    int base = 7 + KC_OUTCOME__COUNT, rc;
-    char extra[128];
-    kc_snprintf(extra, sizeof(extra),
-                ", next_dispatch = ?%d, low_uncommitted = ?%d", base,
-                base + 1);
-    counters_sql(sql, sizeof(sql), cp ? extra : "");
+    int rc;
+    counters_sql(sql, sizeof(sql),
+                 cp ? ", next_dispatch = :next_dispatch,"
+                      " low_uncommitted = :low_uncommitted"
+                    : "");
     rc = kc_store_prepare(s, sql, &st, err);
     if (rc != 0)
         return rc;
     bind_counters(st, scan_id, c);
     if (cp != NULL) {
-        sqlite3_bind_int64(st, base, (int64_t)cp->next_dispatch);
-        sqlite3_bind_int64(st, base + 1, (int64_t)cp->low_uncommitted);
+        sqlite3_bind_int64(st, kc_param(st, ":next_dispatch"),
+                           (int64_t)cp->next_dispatch);
+        sqlite3_bind_int64(st, kc_param(st, ":low_uncommitted"),
+                           (int64_t)cp->low_uncommitted);
     }
     return step_done(s, st, "saving the checkpoint", err);
 }
@@ -232,7 +258,7 @@ int kc_store_load_counters(struct kc_store *s, int64_t scan_id,
                       "completed, stored, kubernetes");
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
         off += kc_snprintf(sql + off, sizeof(sql) - off, ", %s", count_cols[i]);
-    kc_snprintf(sql + off, sizeof(sql) - off, " FROM scans WHERE id = ?1");
+    kc_snprintf(sql + off, sizeof(sql) - off, " FROM scans WHERE id = ?");
     memset(c, 0, sizeof(*c));
     kc_store_lock(s);
     rc = kc_store_prepare(s, sql, &st, err);
@@ -267,22 +293,20 @@ int kc_store_scan_finish(struct kc_store *s, int64_t scan_id,
     char sql[1024], now[40];
     sqlite3_stmt *st;
     int rc;
-    int base = 7 + KC_OUTCOME__COUNT;
-    char extra[128];
-    kc_snprintf(extra, sizeof(extra), ", status = ?%d, finished_at = ?%d",
-                base, base + 1);
-    counters_sql(sql, sizeof(sql), extra);
+    counters_sql(sql, sizeof(sql),
+                 ", status = :status, finished_at = :finished_at");
     kc_time_text(kc_wall_us(), now, sizeof(now));
     kc_store_lock(s);
     rc = kc_store_prepare(s, sql, &st, err);
     if (rc == 0) {
         bind_counters(st, scan_id, c);
-        sqlite3_bind_text(st, base, kc_scan_status_str(status), -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_text(st, kc_param(st, ":status"),
+                          kc_scan_status_str(status), -1, SQLITE_STATIC);
         if (status == KC_SCAN_DONE)
-            sqlite3_bind_text(st, base + 1, now, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, kc_param(st, ":finished_at"), now, -1,
+                              SQLITE_STATIC);
         else
-            sqlite3_bind_null(st, base + 1);
+            sqlite3_bind_null(st, kc_param(st, ":finished_at"));
         rc = step_done(s, st, "finishing the scan", err);
     }
     if (rc == 0 && sqlite3_changes(s->db) == 0)
@@ -302,12 +326,13 @@ static int keeps_counters(struct kc_store *s, int64_t scan_id, bool *keep,
     sqlite3_stmt *st;
     int rc = kc_store_prepare(s,
                               "SELECT probes IS 'import' OR EXISTS (SELECT 1"
-                              " FROM merge_sources m WHERE m.scan_id = ?1)"
-                              " FROM scans WHERE id = ?1",
+                              " FROM merge_sources m"
+                              " WHERE m.scan_id = :scan_id)"
+                              " FROM scans WHERE id = :scan_id",
                               &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, scan_id);
+    sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
     int step = sqlite3_step(st);
     *keep = step == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
     if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -323,7 +348,7 @@ static int count_rows(struct kc_store *s, int64_t scan_id,
     sqlite3_stmt *st;
     int rc = kc_store_prepare(s,
                               "SELECT outcome, count(*), sum(is_kubernetes = 1)"
-                              " FROM result_rows WHERE scan_id = ?1"
+                              " FROM result_rows WHERE scan_id = ?"
                               " GROUP BY outcome",
                               &st, err);
     int step;
@@ -379,15 +404,16 @@ int kc_store_save_unstored(struct kc_store *s, int64_t scan_id,
     sqlite3_stmt *st = NULL;
     int rc = kc_store_prepare(s,
                               "INSERT OR REPLACE INTO scan_unstored"
-                              " (scan_id, outcome, n) VALUES (?1, ?2, ?3)",
+                              " (scan_id, outcome, n)"
+                              " VALUES (:scan_id, :outcome, :n)",
                               &st, err);
     for (int i = 0; rc == 0 && i < KC_OUTCOME__COUNT; i++) {
         if (n[i] == 0)
             continue;
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, scan_id);
-        sqlite3_bind_int(st, 2, i);
-        sqlite3_bind_int64(st, 3, (int64_t)n[i]);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
+        sqlite3_bind_int(st, kc_param(st, ":outcome"), i);
+        sqlite3_bind_int64(st, kc_param(st, ":n"), (int64_t)n[i]);
         if ((rc = sqlite3_step(st)) != SQLITE_DONE)
             rc = kc_store_fail(s, err, rc, "saving the counters");
         else
@@ -407,7 +433,7 @@ int kc_store_load_unstored(struct kc_store *s, int64_t scan_id,
     kc_store_lock(s);
     rc = kc_store_prepare(s,
                           "SELECT outcome, n FROM scan_unstored"
-                          " WHERE scan_id = ?1",
+                          " WHERE scan_id = ?",
                           &st, err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, scan_id);
@@ -430,7 +456,7 @@ int kc_store_scan_uid(struct kc_store *s, int64_t scan_id, char *out,
     sqlite3_stmt *st;
     int rc;
     kc_store_lock(s);
-    rc = kc_store_prepare(s, "SELECT uid FROM scans WHERE id = ?1", &st, err);
+    rc = kc_store_prepare(s, "SELECT uid FROM scans WHERE id = ?", &st, err);
     if (rc == 0) {
         sqlite3_bind_int64(st, 1, scan_id);
         int step = sqlite3_step(st);
@@ -456,22 +482,25 @@ int kc_store_scan_geo_source(struct kc_store *s, int64_t scan_id,
     rc = kc_store_exec(s, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         rc = kc_store_prepare(s,
-                              "INSERT INTO texts (value) SELECT ?1 WHERE NOT"
-                              " EXISTS (SELECT 1 FROM texts WHERE value = ?1)",
+                              "INSERT INTO texts (value) SELECT :value"
+                              " WHERE NOT EXISTS (SELECT 1 FROM texts"
+                              " WHERE value = :value)",
                               &st, err);
     if (rc == 0) {
-        sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, kc_param(st, ":value"), source, -1,
+                          SQLITE_STATIC);
         rc = step_done(s, st, "recording the geo source", err);
     }
     if (rc == 0)
         rc = kc_store_prepare(s,
                               "UPDATE result_rows SET geo_source = (SELECT id"
-                              " FROM texts WHERE value = ?2)"
-                              " WHERE scan_id = ?1",
+                              " FROM texts WHERE value = :source)"
+                              " WHERE scan_id = :scan_id",
                               &st, err);
     if (rc == 0) {
-        sqlite3_bind_int64(st, 1, scan_id);
-        sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
+        sqlite3_bind_text(st, kc_param(st, ":source"), source, -1,
+                          SQLITE_STATIC);
         rc = step_done(s, st, "recording the geo source", err);
     }
     rc = kc_store_end(s, rc, err);
@@ -547,11 +576,13 @@ int kc_store_save_stored(struct kc_store *s, int64_t scan_id, uint64_t stored,
                          struct kc_error *err)
 {
     sqlite3_stmt *st;
-    int rc = kc_store_prepare(s, "UPDATE scans SET stored = ?2 WHERE id = ?1",
+    int rc = kc_store_prepare(s,
+                              "UPDATE scans SET stored = :stored"
+                              " WHERE id = :scan_id",
                               &st, err);
     if (rc != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, scan_id);
-    sqlite3_bind_int64(st, 2, (int64_t)stored);
+    sqlite3_bind_int64(st, kc_param(st, ":scan_id"), scan_id);
+    sqlite3_bind_int64(st, kc_param(st, ":stored"), (int64_t)stored);
     return step_done(s, st, "saving the counters", err);
 }

@@ -59,7 +59,7 @@ void kc_store_unlock(struct kc_store *s);
  * kc_bind_verdict / kc_bind_geo, so a column has the same number in every
  * statement. SQL text names a parameter as KC_SQLP(KC_RP_...), never as a
  * literal "?NN", and C code binds the same name: a new column takes a free
- * number here and cannot shift the others. Free: 4, 33..39, 56..63 (the
+ * number here and cannot shift the others. Free: 4, 33..39, 57..63 (the
  * binding cache has 64 slots). In the UPDATEs, KC_RP_ROW_ID and
  * KC_RP_GEO_SOURCE reuse 1 and 2, which they do not bind otherwise.
  */
@@ -122,6 +122,12 @@ _Static_assert(KC_RP_P0_RTT_US == KC_RP_P0_BASE + 9,
 /* "?N" for a parameter number defined above. */
 #define KC_SQLP(n) KC_SQLP_(n)
 #define KC_SQLP_(n) "?" #n
+
+/* The index of parameter name (":scan_id") in st, for the sqlite3_bind_*
+ * calls: statements with more than one parameter name them, so a new one
+ * cannot shift the others. 0 when st has no such name, which every
+ * sqlite3_bind_* refuses (SQLITE_RANGE). */
+int kc_param(sqlite3_stmt *st, const char *name);
 
 /* Binding helpers: NULL for absent/empty as the schema documents. */
 void kc_bind_text_or_null(sqlite3_stmt *st, int i, const char *v);

@@ -240,13 +240,15 @@ static const char *code_name(size_t kind, int code)
 static int sync_codes(struct kc_store *s, struct kc_error *err)
 {
     sqlite3_stmt *add = NULL, *get = NULL;
-    int rc = kc_store_prepare(
-        s, "INSERT INTO codes (kind, code, name) VALUES (?1, ?2, ?3)",
-        &add, err);
+    int rc = kc_store_prepare(s,
+                              "INSERT INTO codes (kind, code, name)"
+                              " VALUES (:kind, :code, :name)",
+                              &add, err);
     if (rc == 0)
-        rc = kc_store_prepare(
-            s, "SELECT name FROM codes WHERE kind = ?1 AND code = ?2", &get,
-            err);
+        rc = kc_store_prepare(s,
+                              "SELECT name FROM codes"
+                              " WHERE kind = :kind AND code = :code",
+                              &get, err);
     for (size_t k = 0; rc == 0 && k < KC_ARRAY_LEN(code_kinds); k++) {
         for (int c = 0; rc == 0 && c < code_kinds[k].count; c++) {
             const char *name = code_name(k, c);
@@ -254,8 +256,9 @@ static int sync_codes(struct kc_store *s, struct kc_error *err)
             if (*name == '\0')
                 continue; /* the NONE value: stored as NULL */
             sqlite3_reset(get);
-            sqlite3_bind_text(get, 1, code_kinds[k].kind, -1, SQLITE_STATIC);
-            sqlite3_bind_int(get, 2, c);
+            sqlite3_bind_text(get, kc_param(get, ":kind"), code_kinds[k].kind,
+                              -1, SQLITE_STATIC);
+            sqlite3_bind_int(get, kc_param(get, ":code"), c);
             step = sqlite3_step(get);
             if (step == SQLITE_ROW) {
                 if (strcmp((const char *)sqlite3_column_text(get, 0), name))
@@ -272,9 +275,11 @@ static int sync_codes(struct kc_store *s, struct kc_error *err)
             }
             /* A value this build added to the vocabulary. */
             sqlite3_reset(add);
-            sqlite3_bind_text(add, 1, code_kinds[k].kind, -1, SQLITE_STATIC);
-            sqlite3_bind_int(add, 2, c);
-            sqlite3_bind_text(add, 3, name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(add, kc_param(add, ":kind"), code_kinds[k].kind,
+                              -1, SQLITE_STATIC);
+            sqlite3_bind_int(add, kc_param(add, ":code"), c);
+            sqlite3_bind_text(add, kc_param(add, ":name"), name, -1,
+                              SQLITE_STATIC);
             step = sqlite3_step(add);
             sqlite3_reset(add);
             if (step != SQLITE_DONE)
@@ -446,6 +451,11 @@ const char *kc_scan_status_str(enum kc_scan_status st)
 }
 
 /* ---- binding helpers ---- */
+
+int kc_param(sqlite3_stmt *st, const char *name)
+{
+    return sqlite3_bind_parameter_index(st, name);
+}
 
 void kc_bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
 {

@@ -134,11 +134,23 @@ def check_int_or_null(root):
 
 
 def check_sql_params(root):
-    """No literal ?NN in the statements that share result-row parameter
-    numbers (storage/insert.c, storage/read.c): they use KC_SQLP(KC_RP_*)."""
+    """No numbered parameter in storage/'s SQL: not a literal ?NN, nor one
+    printed as ?%d. Statements name their parameters (:scan_id, bound at
+    kc_param(st, ":scan_id")) or use KC_SQLP(KC_RP_*), so a new parameter
+    cannot shift the others. And every name a file binds with kc_param
+    appears in that file's SQL: a misspelt name would bind nothing."""
     found = [f"{p}:{n}: {l}" for p, n, l in grep(
-        root, ["storage/insert.c", "storage/read.c"], r"\?[0-9]")]
-    return report(found, 0, "positional ?NN parameters")
+        root, ["storage"], r"\?(?:[0-9]|%[0-9]*[dilu])")]
+    call = r'kc_param\(\s*\w+\s*,\s*"(:\w+)"\s*\)'
+    unbound = []
+    for p in sources(root, ["storage"], (".c",)):
+        text = p.read_text(errors="replace")
+        sql = re.sub(call, "", text)
+        for name in sorted(set(re.findall(call, text))):
+            if not re.search(re.escape(name) + r"\b", sql):
+                unbound.append(f"{p.relative_to(root).as_posix()}: {name}")
+    return report(found, 0, "positional ?NN parameters") & \
+        report(unbound, 0, "kc_param names missing from the file's SQL")
 
 
 DEAD = ["cli_not_built", "kc_report_format_str", "kc_bind_int_or_null",
