@@ -65,6 +65,8 @@ enum fleet_http {
     FLEET_H_RENEGOTIATE,    /* TLS 1.2 only; asks to renegotiate after the
                              * first request of a connection and answers
                              * once the renegotiation is done */
+    FLEET_H_CHUNKED,        /* Transfer-Encoding: chunked, the body in two
+                             * chunks and a trailer, keep-alive */
     FLEET_H__COUNT
 };
 

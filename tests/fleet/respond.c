@@ -140,10 +140,35 @@ static void put_status(struct reply *r, int status)
 /* The length of the body, or its end at close, in the member's framing. */
 static void put_length(struct reply *r, size_t len)
 {
-    if (r->m->http != FLEET_H_EOF_BODY)
+    if (r->m->http == FLEET_H_CHUNKED)
+        puts_(r, "Transfer-Encoding: chunked\r\n");
+    else if (r->m->http != FLEET_H_EOF_BODY)
         putf(r, "Content-Length: %zu\r\n", len);
     if (r->m->http == FLEET_H_CLOSE || r->m->http == FLEET_H_EOF_BODY)
         puts_(r, "Connection: close\r\n");
+}
+
+/* The body after the blank line: as it is, or (chunked) in two chunks
+ * followed by a trailer, as Go's net/http sends a body of unknown length
+ * and proxies re-frame one. */
+static void put_body(struct reply *r, const char *body, size_t len)
+{
+    if (r->m->http != FLEET_H_CHUNKED) {
+        put(r, body, len);
+        return;
+    }
+    size_t half = len / 2;
+    if (half > 0) {
+        putf(r, "%zx\r\n", half);
+        put(r, body, half);
+        puts_(r, "\r\n");
+    }
+    if (len > half) {
+        putf(r, "%zx\r\n", len - half);
+        put(r, body + half, len - half);
+        puts_(r, "\r\n");
+    }
+    puts_(r, "0\r\nX-Fleet-Trailer: end\r\n\r\n");
 }
 
 static void k8s_reply(struct reply *r, int status, enum hdrs h,
@@ -168,7 +193,7 @@ static void k8s_reply(struct reply *r, int status, enum hdrs h,
     putf(r, "Date: %s\r\n", date);
     put_length(r, len);
     puts_(r, "\r\n");
-    put(r, body, len);
+    put_body(r, body, len);
 }
 
 /* JSON string contents for our own ASCII strings (request paths are
@@ -462,7 +487,7 @@ static void plain_reply(struct reply *r, int status, const char *server,
     if (!fleet_http_closes(r->m->http))
         puts_(r, "Connection: keep-alive\r\n");
     puts_(r, "\r\n");
-    put(r, body, len);
+    put_body(r, body, len);
 }
 
 static void reply_nginx_404(struct reply *r)

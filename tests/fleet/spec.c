@@ -42,6 +42,7 @@ static const char *const http_names[FLEET_H__COUNT] = {
     [FLEET_H_EOF_BODY] = "eof_body",
     [FLEET_H_INTERIM] = "interim",
     [FLEET_H_RENEGOTIATE] = "renegotiate",
+    [FLEET_H_CHUNKED] = "chunked",
 };
 
 static const char *const cert_names[FLEET_CERT__COUNT] = {
@@ -368,6 +369,7 @@ bool fleet_http_closes(enum fleet_http h)
     case FLEET_H_KEEP_ALIVE:
     case FLEET_H_INTERIM:
     case FLEET_H_RENEGOTIATE:
+    case FLEET_H_CHUNKED:
     case FLEET_H__COUNT:
         break;
     }

@@ -276,6 +276,7 @@ static void test_http_framings(void **state)
         {FLEET_H_INTERIM, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 ", true,
          false},
         {FLEET_H_RENEGOTIATE, "HTTP/1.1 ", true, false},
+        {FLEET_H_CHUNKED, "HTTP/1.1 ", false, false},
     };
     for (size_t i = 0; i < KC_ARRAY_LEN(cases); i++) {
         for (int plain = 0; plain < 2; plain++) {
@@ -300,6 +301,12 @@ static void test_http_framings(void **state)
                              cases[i].length);
             assert_int_equal(strstr(r, "Connection: close\r\n") != NULL,
                              cases[i].close);
+            assert_int_equal(strstr(r, "Transfer-Encoding: chunked\r\n") !=
+                                 NULL,
+                             cases[i].h == FLEET_H_CHUNKED);
+            if (cases[i].h == FLEET_H_CHUNKED) /* last chunk, trailer */
+                assert_non_null(strstr(r, "\r\n0\r\nX-Fleet-Trailer: end"
+                                          "\r\n\r\n"));
             if (plain) /* nginx says keep-alive unless it closes */
                 assert_int_equal(strstr(r, "Connection: keep-alive") != NULL,
                                  !fleet_http_closes(cases[i].h));

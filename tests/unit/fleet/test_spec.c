@@ -164,10 +164,13 @@ static void test_http_framings(void **state)
     assert_int_equal(by[FLEET_H_RENEGOTIATE], 1);
     assert_true(fleet_http_closes(FLEET_H_EOF_BODY));
     assert_false(fleet_http_closes(FLEET_H_INTERIM));
+    assert_false(fleet_http_closes(FLEET_H_CHUNKED));
     enum fleet_http h;
     assert_true(fleet_http_parse("interim", &h));
     assert_int_equal(h, FLEET_H_INTERIM);
     assert_string_equal(fleet_http_str(FLEET_H_RENEGOTIATE), "renegotiate");
+    assert_true(fleet_http_parse("chunked", &h));
+    assert_int_equal(h, FLEET_H_CHUNKED);
     fleet_plan_free(&a);
     fleet_plan_free(&b);
 }
