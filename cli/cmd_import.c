@@ -269,7 +269,7 @@ static int run_import(const struct cli_command *cmd,
     if (rc == 0)
         rc = kc_store_import_buckets(store, im.v, im.n, ip, &scan_id, &err);
     if (rc == 0)
-        rc = cli_store_releases(store, NULL, &err);
+        rc = cli_store_releases(store, &err);
     kc_store_close(store);
     import_free(&im);
     if (rc < 0)

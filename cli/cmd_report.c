@@ -548,13 +548,13 @@ static int run_diff(struct report_run *run)
 /* The release table this report judges by, stored for SQL's
  * kubernetes_eol view. A database this user cannot write (or one a scan
  * holds locked) keeps the table it has. */
-static void store_releases(const struct report_opts *o)
+static void store_releases(const struct report_run *run)
 {
     struct kc_store *s;
     struct kc_error err = {0};
-    if (kc_store_open(o->common.db, 0, &s, &err) != 0)
+    if (kc_store_open(run->o->common.db, 0, &s, &err) != 0)
         return;
-    cli_store_releases(s, o->releases, &err);
+    cli_store_release_table(s, run->rel, run->o->releases, &err);
     kc_store_close(s);
 }
 
@@ -565,7 +565,7 @@ static int run_report(struct report_run *run)
     if (rc == 0 && o->releases)
         rc = kc_releases_merge_file(run->rel, o->releases, &run->err);
     if (rc == 0)
-        store_releases(o);
+        store_releases(run);
     if (rc == 0)
         rc = kc_store_open(o->common.db, KC_STORE_READONLY, &run->store,
                            &run->err);

@@ -659,7 +659,7 @@ static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
     free(specs_text);
     /* The release table SQL's kubernetes_eol view judges versions by. */
     if (rc == 0)
-        rc = cli_store_releases(r->store, NULL, &err);
+        rc = cli_store_releases(r->store, &err);
     if (rc < 0)
         return cli_fail(cmd, "%s", err.msg);
     return 0;
