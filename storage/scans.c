@@ -531,8 +531,9 @@ static void scan_info_from_row(sqlite3_stmt *st, struct kc_scan_info *si)
     si->checkpoint.next_dispatch = (uint64_t)sqlite3_column_int64(st, 15);
     si->checkpoint.low_uncommitted = (uint64_t)sqlite3_column_int64(st, 16);
     si->results = (uint64_t)sqlite3_column_int64(st, 17);
+    si->imported = sqlite3_column_int64(st, 18) != 0;
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
-        si->counters.by_outcome[i] = (uint64_t)sqlite3_column_int64(st, 18 + i);
+        si->counters.by_outcome[i] = (uint64_t)sqlite3_column_int64(st, 19 + i);
 }
 
 int kc_store_list_scans(struct kc_store *s,
@@ -551,7 +552,7 @@ int kc_store_list_scans(struct kc_store *s,
         " seed, shard_index, shard_count, targets_total, dispatched,"
         " completed, stored, kubernetes, next_dispatch, low_uncommitted,"
         " (SELECT coalesce(sum(weight), 0) FROM result_rows"
-        " WHERE scan_id = s.id)");
+        " WHERE scan_id = s.id), probes IS 'import'");
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
         off += kc_snprintf(sql + off, sizeof(sql) - off, ", %s", count_cols[i]);
     kc_snprintf(sql + off, sizeof(sql) - off, " FROM scans s ORDER BY id");
