@@ -371,28 +371,35 @@ static int count_rows(struct kc_store *s, int64_t scan_id,
     return rc;
 }
 
-int kc_store_scan_recount(struct kc_store *s, int64_t scan_id,
-                          struct kc_error *err)
+/* The counters of a scan of kcensus's own, from its stored rows and the
+ * outcomes it counted without storing them. */
+static int recount(struct kc_store *s, int64_t scan_id, struct kc_error *err)
 {
     struct kc_scan_counters c;
     uint64_t unstored[KC_OUTCOME__COUNT];
+    int rc = kc_store_load_counters(s, scan_id, &c, err);
+    if (rc == 0)
+        rc = kc_store_load_unstored(s, scan_id, unstored, err);
+    if (rc == 0)
+        rc = count_rows(s, scan_id, &c, err);
+    if (rc != 0)
+        return rc;
+    c.completed = 0;
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++) {
+        c.by_outcome[i] += unstored[i];
+        c.completed += c.by_outcome[i];
+    }
+    return kc_store_save_progress(s, scan_id, NULL, &c, err);
+}
+
+int kc_store_scan_recount(struct kc_store *s, int64_t scan_id,
+                          struct kc_error *err)
+{
     bool keep = false;
     kc_store_lock(s);
     int rc = keeps_counters(s, scan_id, &keep, err);
     if (rc == 0 && !keep)
-        rc = kc_store_load_counters(s, scan_id, &c, err);
-    if (rc == 0 && !keep)
-        rc = kc_store_load_unstored(s, scan_id, unstored, err);
-    if (rc == 0 && !keep)
-        rc = count_rows(s, scan_id, &c, err);
-    if (rc == 0 && !keep) {
-        c.completed = 0;
-        for (int i = 0; i < KC_OUTCOME__COUNT; i++) {
-            c.by_outcome[i] += unstored[i];
-            c.completed += c.by_outcome[i];
-        }
-        rc = kc_store_save_progress(s, scan_id, NULL, &c, err);
-    }
+        rc = recount(s, scan_id, err);
     kc_store_unlock(s);
     return rc;
 }
