@@ -23,22 +23,16 @@ enum kc_probe_finding {
     KC_FIND_HEALTH_BAD = 1u << 7,   /* health path 200 whose body is not ok */
 };
 
-/* Findings of one answered probe (0 for an unanswered one). Parses the
- * body each time: kc_probe_read() is the once-per-target form. */
-unsigned kc_probe_findings(const struct kc_probe_result *p);
-
-/* The reading of probe p (one of r's probes): its findings and its body
- * parsed as a JSON object (json_t *, borrowed; NULL when not one), made on
- * the first call and kept in p->memo until kc_result_clear(r). Equal to
- * kc_probe_findings(p) and kc_json_object(&p->body). An unanswered probe
- * reads as no findings, nothing parsed, and is not memoised. */
+/* The reading of probe p (one of r's probes): its findings (KC_FIND_*)
+ * and its body parsed as a JSON object (json_t *, borrowed; NULL when not
+ * one, as kc_json_object), made on the first call and kept in p->memo
+ * until kc_result_clear(r). An unanswered probe reads as no findings,
+ * nothing parsed, and is not memoised. */
 const struct kc_probe_memo *kc_probe_read(struct kc_result *r,
                                           struct kc_probe_result *p);
 
-/* The contradiction findings that count for this probe under the rules
+/* The findings that are contradictions for a probe id under the rules
  * (health paths, /api and cluster-info only). */
-unsigned kc_probe_contradictions(const struct kc_probe_result *p);
-/* The findings that are contradictions for a probe id. */
 unsigned kc_contradiction_mask(enum kc_probe_id id);
 
 /*

@@ -118,16 +118,6 @@ static unsigned findings_of(const struct kc_probe_result *p, json_t *o)
     return f;
 }
 
-unsigned kc_probe_findings(const struct kc_probe_result *p)
-{
-    if (!p->answered)
-        return 0;
-    json_t *o = kc_json_object(&p->body);
-    unsigned f = findings_of(p, o);
-    json_decref(o);
-    return f;
-}
-
 static void json_release(void *parsed)
 {
     json_decref(parsed);
@@ -166,11 +156,6 @@ unsigned kc_contradiction_mask(enum kc_probe_id id)
         return 0;
     }
     return 0;
-}
-
-unsigned kc_probe_contradictions(const struct kc_probe_result *p)
-{
-    return kc_probe_findings(p) & kc_contradiction_mask(p->id);
 }
 
 /* ---- cluster-info CA --------------------------------------------------- */

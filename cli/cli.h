@@ -80,13 +80,17 @@ int cli_fail(const struct cli_command *cmd, const char *fmt, ...)
 void cli_info(const struct cli_common *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Stores the release table `kcensus report` judges versions by (the
- * built-in one, plus the rows of releases_file when not NULL) in the
- * database's `releases` table (store_releases.c). store is a
- * struct kc_store. 0 or negative errno with err filled. */
+/* Stores rel, the release table `kcensus report` judges versions by
+ * (the built-in one, plus the rows of releases_file when not NULL, which
+ * names the source), in the database's `releases` table
+ * (store_releases.c). 0 or negative errno with err filled. */
 struct kc_store;
-int cli_store_releases(struct kc_store *store, const char *releases_file,
-                       struct kc_error *err);
+struct kc_releases;
+int cli_store_release_table(struct kc_store *store,
+                            const struct kc_releases *rel,
+                            const char *releases_file, struct kc_error *err);
+/* The same with the built-in table, loaded here. */
+int cli_store_releases(struct kc_store *store, struct kc_error *err);
 
 /* The subcommand table (commands.c). */
 extern const struct cli_command *const cli_commands[];

@@ -248,7 +248,7 @@ static void merge_duplicates(struct import *im)
 
 static int run_import(const struct cli_command *cmd,
                       const struct cli_common *common,
-                      struct kc_import_params *ip, const char *buckets)
+                      const struct kc_import_params *ip)
 {
     struct import im = {0};
     struct kc_store *store = NULL;
@@ -258,7 +258,7 @@ static int run_import(const struct cli_command *cmd,
     int rc;
 
     kc_error_clear(&err);
-    rc = parse_buckets(&im, buckets, &err);
+    rc = parse_buckets(&im, ip->source, &err);
     if (rc == 0) {
         merge_duplicates(&im);
         for (size_t i = 0; i < im.n; i++) {
@@ -269,7 +269,7 @@ static int run_import(const struct cli_command *cmd,
     if (rc == 0)
         rc = kc_store_import_buckets(store, im.v, im.n, ip, &scan_id, &err);
     if (rc == 0)
-        rc = cli_store_releases(store, NULL, &err);
+        rc = cli_store_releases(store, &err);
     kc_store_close(store);
     import_free(&im);
     if (rc < 0)
@@ -317,7 +317,7 @@ static int import_main(const struct cli_command *cmd, int argc, char **argv)
         return cli_usage_error(cmd, "--date '%s' is not a YYYY-MM-DD date",
                                ip.date);
     ip.source = buckets;
-    return run_import(cmd, &common, &ip, buckets);
+    return run_import(cmd, &common, &ip);
 }
 
 const struct cli_command cli_cmd_import = {

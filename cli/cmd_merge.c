@@ -57,7 +57,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
         rows += rw;
     }
     if (rc == 0)
-        rc = cli_store_releases(s, NULL, &err);
+        rc = cli_store_releases(s, &err);
     kc_store_close(s);
     if (rc != 0)
         return cli_fail(cmd, "%s", err.msg);

@@ -284,15 +284,32 @@ static int write_image(struct report_run *run, const char *dir,
     return close_out(run, &o, 0);
 }
 
-/* The charts over time and their files (trend.svg is the minor one). */
-static const struct {
-    enum kc_agg agg;
-    const char *file;
-} trend_charts[] = {
-    {KC_AGG_MINOR, "trend"},
-    {KC_AGG_EOL, "trend_upstream_eol"},
-    {KC_AGG_POSTURE, "trend_posture"},
-};
+/* The file of a chart over time: trend (the minor one, the only one
+ * before there were more), else trend_<aggregation>. */
+static void trend_chart_file(enum kc_agg a, char *out, size_t size)
+{
+    if (a == KC_AGG_MINOR)
+        kc_strlcpy(out, "trend", size);
+    else
+        kc_snprintf(out, size, "trend_%s", kc_agg_str(a));
+}
+
+/* The charts over time (--trend). */
+static int write_trend_charts(struct report_run *run, const char *dir,
+                              enum kc_image_format fmt, struct kc_buf *b)
+{
+    static const enum kc_agg charts[] = KC_TREND_CHARTS;
+    char file[64];
+    int rc = 0;
+    for (size_t c = 0; c < KC_ARRAY_LEN(charts) && rc == 0; c++) {
+        kc_buf_reset(b);
+        rc = kc_trend_chart(run->trend, charts[c], fmt, b, &run->err);
+        trend_chart_file(charts[c], file, sizeof(file));
+        if (rc == 0)
+            rc = write_image(run, dir, file, fmt, b);
+    }
+    return rc;
+}
 
 static int write_charts(struct report_run *run, const char *dir)
 {
@@ -310,15 +327,8 @@ static int write_charts(struct report_run *run, const char *dir)
                 rc = write_image(run, dir, kc_chart_str((enum kc_chart)c),
                                  fmts[f], &b);
         }
-        for (size_t c = 0; run->o->trend && c < KC_ARRAY_LEN(trend_charts) &&
-                           rc == 0;
-             c++) {
-            kc_buf_reset(&b);
-            rc = kc_trend_chart(run->trend, trend_charts[c].agg, fmts[f], &b,
-                                &run->err);
-            if (rc == 0)
-                rc = write_image(run, dir, trend_charts[c].file, fmts[f], &b);
-        }
+        if (rc == 0 && run->o->trend)
+            rc = write_trend_charts(run, dir, fmts[f], &b);
     }
     kc_buf_free(&b);
     return rc;
@@ -548,13 +558,13 @@ static int run_diff(struct report_run *run)
 /* The release table this report judges by, stored for SQL's
  * kubernetes_eol view. A database this user cannot write (or one a scan
  * holds locked) keeps the table it has. */
-static void store_releases(const struct report_opts *o)
+static void store_releases(const struct report_run *run)
 {
     struct kc_store *s;
     struct kc_error err = {0};
-    if (kc_store_open(o->common.db, 0, &s, &err) != 0)
+    if (kc_store_open(run->o->common.db, 0, &s, &err) != 0)
         return;
-    cli_store_releases(s, o->releases, &err);
+    cli_store_release_table(s, run->rel, run->o->releases, &err);
     kc_store_close(s);
 }
 
@@ -565,7 +575,7 @@ static int run_report(struct report_run *run)
     if (rc == 0 && o->releases)
         rc = kc_releases_merge_file(run->rel, o->releases, &run->err);
     if (rc == 0)
-        store_releases(o);
+        store_releases(run);
     if (rc == 0)
         rc = kc_store_open(o->common.db, KC_STORE_READONLY, &run->store,
                            &run->err);

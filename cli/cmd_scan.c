@@ -602,6 +602,28 @@ static int build_targets(const struct cli_command *cmd, struct scan_run *r)
     return 0;
 }
 
+/* scans.specs: the specs, the input files and "scan:ID:ONLY" for
+ * --from-scan, as a JSON array (caller frees; NULL on -ENOMEM). */
+static char *specs_json(const struct scan_run *r)
+{
+    const struct kc_targets_config *tc = &r->o.targets.cfg;
+    json_t *specs = json_array();
+    for (size_t i = 0; i < tc->n_specs; i++)
+        json_array_append_new(specs, json_string(tc->specs[i]));
+    for (size_t i = 0; i < tc->n_inputs; i++)
+        json_array_append_new(specs, json_string(tc->inputs[i]));
+    if (r->o.from.scan_id > 0) {
+        char from[64];
+        kc_snprintf(from, sizeof(from), "scan:%lld:%s",
+                    (long long)r->o.from.scan_id,
+                    kc_store_policy_str(r->o.from.only));
+        json_array_append_new(specs, json_string(from));
+    }
+    char *text = json_dumps(specs, JSON_COMPACT);
+    json_decref(specs);
+    return text;
+}
+
 static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
                       int argc, char **argv)
 {
@@ -620,7 +642,6 @@ static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
                              tc->seed_set);
     struct kc_scan_params p = {
         .label = r->o.label,
-        .specs = NULL,
         .ports = ports,
         .seed = kc_targets_seed(r->targets),
         .shard_index = tc->shard_index,
@@ -640,26 +661,13 @@ static int begin_scan(const struct cli_command *cmd, struct scan_run *r,
         .store = r->o.store,
         .classifier_version = KC_CLASSIFIER_VERSION,
     };
-    json_t *specs = json_array();
-    for (size_t i = 0; i < tc->n_specs; i++)
-        json_array_append_new(specs, json_string(tc->specs[i]));
-    for (size_t i = 0; i < tc->n_inputs; i++)
-        json_array_append_new(specs, json_string(tc->inputs[i]));
-    if (r->o.from.scan_id > 0) {
-        char from[64];
-        kc_snprintf(from, sizeof(from), "scan:%lld:%s",
-                    (long long)r->o.from.scan_id,
-                    kc_store_policy_str(r->o.from.only));
-        json_array_append_new(specs, json_string(from));
-    }
-    char *specs_text = json_dumps(specs, JSON_COMPACT);
-    json_decref(specs);
+    char *specs_text = specs_json(r);
     p.specs = specs_text;
     int rc = kc_store_scan_begin(r->store, &p, &r->scan_id, &err);
     free(specs_text);
     /* The release table SQL's kubernetes_eol view judges versions by. */
     if (rc == 0)
-        rc = cli_store_releases(r->store, NULL, &err);
+        rc = cli_store_releases(r->store, &err);
     if (rc < 0)
         return cli_fail(cmd, "%s", err.msg);
     return 0;

@@ -2,7 +2,6 @@
  * JSON. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -22,8 +21,6 @@ struct scans_out {
     enum kc_report_format format;
     bool verbose;
     size_t n;
-    int64_t *imports; /* ids of imported scans, sorted (from the store) */
-    size_t n_imports;
 };
 
 /*
@@ -37,12 +34,10 @@ struct scan_figures {
     uint64_t completed, total, stored, kubernetes;
 };
 
-static void scan_figures(const struct scans_out *o,
-                         const struct kc_scan_info *si, struct scan_figures *f)
+static void scan_figures(const struct kc_scan_info *si,
+                         struct scan_figures *f)
 {
-    f->import = false;
-    for (size_t i = 0; i < o->n_imports; i++)
-        f->import |= o->imports[i] == si->id;
+    f->import = si->imported;
     f->completed = si->counters.completed;
     f->total = si->counters.targets_total;
     f->stored = si->results;
@@ -165,7 +160,7 @@ static int print_scan(void *ctx, const struct kc_scan_info *si)
     else
         kc_snprintf(shard, sizeof(shard), "%lld/%u",
                     (long long)si->shard_index, si->shard_count);
-    scan_figures(o, si, &f);
+    scan_figures(si, &f);
     switch (o->format) {
     case KC_FORMAT_TABLE:
         print_table(si, label, shard, &f, o->n == 0, o->verbose);
@@ -183,31 +178,10 @@ static int print_scan(void *ctx, const struct kc_scan_info *si)
     return 0;
 }
 
-/* Imports are scans whose probes column says "import" (kc_store_import_
- * buckets); read through SQL, the one place that column is exposed. */
-static int collect_import(void *ctx, size_t row, int ncols,
-                          const char *const *vals, const size_t *lens)
-{
-    struct scans_out *o = ctx;
-    uint64_t id;
-    if (row == 0 || ncols != 1 || vals[0] == NULL ||
-        !kc_parse_u64(vals[0], 1, INT64_MAX, &id))
-        return 0;
-    int64_t *grown = realloc(o->imports, (o->n_imports + 1) * sizeof(id));
-    if (grown == NULL)
-        return -ENOMEM;
-    o->imports = grown;
-    o->imports[o->n_imports++] = (int64_t)id;
-    return 0;
-}
-
 static int list_scans(struct kc_store *s, struct scans_out *out,
                       struct kc_error *err)
 {
-    int rc = kc_store_query(s, "SELECT id FROM scans WHERE probes = 'import'",
-                            false, collect_import, out, err);
-    if (rc == 0)
-        rc = kc_store_list_scans(s, print_scan, out, err);
+    int rc = kc_store_list_scans(s, print_scan, out, err);
     if (rc == 0 && out->format == KC_FORMAT_JSON)
         fputs(out->n > 0 ? "\n]\n" : "[]\n", stdout);
     return rc;
@@ -243,7 +217,6 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
         return cli_fail(cmd, "%s", err.msg);
     rc = list_scans(s, &out, &err);
     kc_store_close(s);
-    free(out.imports);
     if (rc != 0)
         return cli_fail(cmd, "%s", err.msg);
     if (out.n == 0)

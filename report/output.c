@@ -391,8 +391,7 @@ int kc_report_write_metadata(FILE *f, const struct kc_report *r,
 /* Trend                                                               */
 /* ------------------------------------------------------------------ */
 
-static const enum kc_agg trend_aggs[] = {KC_AGG_MINOR, KC_AGG_EOL,
-                                         KC_AGG_POSTURE};
+static const enum kc_agg trend_aggs[] = KC_TREND_CHARTS;
 
 /* One line of the long trend CSV; share < 0 leaves the cell empty. */
 static void trend_line(FILE *f, const struct kc_report *r,

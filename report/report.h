@@ -270,7 +270,8 @@ enum kc_image_format { KC_IMAGE_SVG = 0, KC_IMAGE_PNG };
 int kc_report_chart(const struct kc_report *r, enum kc_chart c,
                     enum kc_image_format fmt, struct kc_buf *out,
                     struct kc_error *err);
-/* Aggregations that have a chart over time (kc_trend_chart). */
+/* The aggregations followed over time: each has a chart over time
+ * (kc_trend_chart) and is a series of the trend's CSV and JSON. */
 #define KC_TREND_CHARTS {KC_AGG_MINOR, KC_AGG_EOL, KC_AGG_POSTURE}
 
 /* Stacked shares per scan date of one aggregation: minor (over the units

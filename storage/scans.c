@@ -371,28 +371,35 @@ static int count_rows(struct kc_store *s, int64_t scan_id,
     return rc;
 }
 
-int kc_store_scan_recount(struct kc_store *s, int64_t scan_id,
-                          struct kc_error *err)
+/* The counters of a scan of kcensus's own, from its stored rows and the
+ * outcomes it counted without storing them. */
+static int recount(struct kc_store *s, int64_t scan_id, struct kc_error *err)
 {
     struct kc_scan_counters c;
     uint64_t unstored[KC_OUTCOME__COUNT];
+    int rc = kc_store_load_counters(s, scan_id, &c, err);
+    if (rc == 0)
+        rc = kc_store_load_unstored(s, scan_id, unstored, err);
+    if (rc == 0)
+        rc = count_rows(s, scan_id, &c, err);
+    if (rc != 0)
+        return rc;
+    c.completed = 0;
+    for (int i = 0; i < KC_OUTCOME__COUNT; i++) {
+        c.by_outcome[i] += unstored[i];
+        c.completed += c.by_outcome[i];
+    }
+    return kc_store_save_progress(s, scan_id, NULL, &c, err);
+}
+
+int kc_store_scan_recount(struct kc_store *s, int64_t scan_id,
+                          struct kc_error *err)
+{
     bool keep = false;
     kc_store_lock(s);
     int rc = keeps_counters(s, scan_id, &keep, err);
     if (rc == 0 && !keep)
-        rc = kc_store_load_counters(s, scan_id, &c, err);
-    if (rc == 0 && !keep)
-        rc = kc_store_load_unstored(s, scan_id, unstored, err);
-    if (rc == 0 && !keep)
-        rc = count_rows(s, scan_id, &c, err);
-    if (rc == 0 && !keep) {
-        c.completed = 0;
-        for (int i = 0; i < KC_OUTCOME__COUNT; i++) {
-            c.by_outcome[i] += unstored[i];
-            c.completed += c.by_outcome[i];
-        }
-        rc = kc_store_save_progress(s, scan_id, NULL, &c, err);
-    }
+        rc = recount(s, scan_id, err);
     kc_store_unlock(s);
     return rc;
 }
@@ -531,8 +538,9 @@ static void scan_info_from_row(sqlite3_stmt *st, struct kc_scan_info *si)
     si->checkpoint.next_dispatch = (uint64_t)sqlite3_column_int64(st, 15);
     si->checkpoint.low_uncommitted = (uint64_t)sqlite3_column_int64(st, 16);
     si->results = (uint64_t)sqlite3_column_int64(st, 17);
+    si->imported = sqlite3_column_int64(st, 18) != 0;
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
-        si->counters.by_outcome[i] = (uint64_t)sqlite3_column_int64(st, 18 + i);
+        si->counters.by_outcome[i] = (uint64_t)sqlite3_column_int64(st, 19 + i);
 }
 
 int kc_store_list_scans(struct kc_store *s,
@@ -551,7 +559,7 @@ int kc_store_list_scans(struct kc_store *s,
         " seed, shard_index, shard_count, targets_total, dispatched,"
         " completed, stored, kubernetes, next_dispatch, low_uncommitted,"
         " (SELECT coalesce(sum(weight), 0) FROM result_rows"
-        " WHERE scan_id = s.id)");
+        " WHERE scan_id = s.id), probes IS 'import'");
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
         off += kc_snprintf(sql + off, sizeof(sql) - off, ", %s", count_cols[i]);
     kc_snprintf(sql + off, sizeof(sql) - off, " FROM scans s ORDER BY id");

@@ -204,6 +204,8 @@ struct kc_scan_info {
     struct kc_scan_counters counters;
     struct kc_checkpoint checkpoint;
     uint64_t results;           /* rows in results (sum of weight) */
+    bool imported;              /* buckets of a published census
+                                   (kc_store_import_buckets) */
 };
 int kc_store_list_scans(struct kc_store *s,
                         int (*cb)(void *ctx, const struct kc_scan_info *si),
