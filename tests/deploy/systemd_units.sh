@@ -69,9 +69,12 @@ t0=$(now_ms)
 run "$work/first.db" >"$work/first.log" 2>&1 &
 holder=$!
 # The second run starts once the first holds the lock (progress, not a
-# clock; bounded wait).
+# clock; bounded wait). flock starts kcensus only once it holds the lock,
+# and kcensus creates its database first, so the file says the lock is
+# taken. (Probing with `flock -n LOCK true` would take the lock itself for
+# a moment, and a first run starting in that moment would exit 75.)
 i=0
-while flock -n "$lock" true; do
+until [ -e "$work/first.db" ]; do
     i=$((i + 1)); [ $i -lt 600 ] && kill -0 $holder 2>/dev/null || break
     sleep 0.05
 done
