@@ -4,6 +4,7 @@
  * the targets (skipping what a resumed scan already stored), signals,
  * the status line and the closing summary. The engine is scanner/. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -603,7 +604,8 @@ static int build_targets(const struct cli_command *cmd, struct scan_run *r)
 }
 
 /* scans.specs: the specs, the input files and "scan:ID:ONLY" for
- * --from-scan, as a JSON array (caller frees; NULL on -ENOMEM). */
+ * --from-scan ("scan:ID:ONLY:FILE" with --from-db, whose scan ids are
+ * another database's), as a JSON array (caller frees; NULL on -ENOMEM). */
 static char *specs_json(const struct scan_run *r)
 {
     const struct kc_targets_config *tc = &r->o.targets.cfg;
@@ -613,10 +615,11 @@ static char *specs_json(const struct scan_run *r)
     for (size_t i = 0; i < tc->n_inputs; i++)
         json_array_append_new(specs, json_string(tc->inputs[i]));
     if (r->o.from.scan_id > 0) {
-        char from[64];
-        kc_snprintf(from, sizeof(from), "scan:%lld:%s",
+        char from[64 + PATH_MAX];
+        kc_snprintf(from, sizeof(from), "scan:%lld:%s%s%s",
                     (long long)r->o.from.scan_id,
-                    kc_store_policy_str(r->o.from.only));
+                    kc_store_policy_str(r->o.from.only),
+                    r->o.from.db ? ":" : "", r->o.from.db ? r->o.from.db : "");
         json_array_append_new(specs, json_string(from));
     }
     char *text = json_dumps(specs, JSON_COMPACT);

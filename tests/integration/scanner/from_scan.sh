@@ -98,6 +98,8 @@ q "SELECT ip || ' ' || port || ' ' || sni FROM kubernetes WHERE scan_id = 2
     fail "opted-out $ip_out scanned"
 q "SELECT argv FROM scans WHERE id = 2" | grep -q '"--from-scan","1"' ||
     fail "the command line kept for --resume lacks --from-scan"
+[ "$(q "SELECT specs FROM scans WHERE id = 2")" = '["scan:1:kubernetes"]' ] ||
+    fail "scans.specs of the re-scan: $(q "SELECT specs FROM scans WHERE id = 2")"
 "$kcensus" report -q -d "$db" --diff 1 2 >/dev/null || fail "report --diff 1 2"
 
 # --only, --from-db, an unknown scan, a bad --only.
