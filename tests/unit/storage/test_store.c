@@ -443,6 +443,14 @@ static void test_upgrade_v4(void **state)
                      4); /* an empty table knows no minor */
     assert_int_equal(kc_store_releases_set(s, rel, 3, "test", &err), 0);
     check_cases(s, upgrade_v4_cases, KC_ARRAY_LEN(upgrade_v4_cases));
+    /* The same table again writes nothing (no write lock taken); another
+     * source is a change. */
+    int64_t before = tmpdb_int(s, "SELECT total_changes()");
+    assert_int_equal(kc_store_releases_set(s, rel, 3, "test", &err), 0);
+    assert_int_equal(tmpdb_int(s, "SELECT total_changes()"), before);
+    assert_int_equal(kc_store_releases_set(s, rel, 3, "other", &err), 0);
+    assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM releases"
+                                  " WHERE source = 'other'"), 3);
     /* Replaced whole, not added to. */
     assert_int_equal(kc_store_releases_set(s, rel, 1, "test", &err), 0);
     assert_int_equal(tmpdb_int(s, "SELECT count(*) FROM releases"), 1);
