@@ -242,20 +242,33 @@ struct out_file {
     char tmp[4100];
 };
 
-static int open_out(struct report_run *run, struct out_file *o,
-                    const char *dir, const char *name, const char *ext)
+/* Opens PATH.tmp for writing; close_out renames it to path. */
+static int open_out_path(struct report_run *run, struct out_file *o,
+                         const char *path)
 {
     /* kc_snprintf truncates: a full buffer may be a cut path */
-    if (kc_snprintf(o->path, sizeof(o->path), "%s/%s.%s", dir, name, ext) >=
+    if (kc_snprintf(o->path, sizeof(o->path), "%s", path) >=
         sizeof(o->path) - 1)
         return kc_error_set(&run->err, -ENAMETOOLONG, "%s: path too long",
-                            dir);
+                            path);
     kc_snprintf(o->tmp, sizeof(o->tmp), "%s.tmp", o->path);
     o->f = fopen(o->tmp, "wb");
     if (o->f == NULL)
         return kc_error_set(&run->err, -errno, "%s: %s", o->tmp,
                             strerror(errno));
     return 0;
+}
+
+/* DIR/NAME.EXT, through open_out_path. */
+static int open_out(struct report_run *run, struct out_file *o,
+                    const char *dir, const char *name, const char *ext)
+{
+    char path[sizeof(o->path)];
+    if (kc_snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext) >=
+        sizeof(path) - 1)
+        return kc_error_set(&run->err, -ENAMETOOLONG, "%s: path too long",
+                            dir);
+    return open_out_path(run, o, path);
 }
 
 /* rc: the writer's result; the file is kept only when it and the close
@@ -382,16 +395,12 @@ static int write_dir(struct report_run *run, const char *dir)
 
 static int write_html(struct report_run *run)
 {
-    FILE *f = fopen(run->o->html, "wb");
-    int rc;
-    if (f == NULL)
-        return kc_error_set(&run->err, -errno, "%s: %s", run->o->html,
-                            strerror(errno));
-    rc = kc_report_write_html(f, run->report, run->trend, &run->err);
-    if ((ferror(f) | (fclose(f) != 0)) && rc == 0)
-        rc = kc_error_set(&run->err, -EIO, "writing %s failed",
-                          run->o->html);
-    return rc;
+    struct out_file o;
+    int rc = open_out_path(run, &o, run->o->html);
+    if (rc < 0)
+        return rc;
+    return close_out(run, &o, kc_report_write_html(o.f, run->report,
+                                                   run->trend, &run->err));
 }
 
 /* One scan's directory of the site: its CSVs and its page. */
