@@ -748,7 +748,7 @@ static void conn_on_connected(struct conn *c)
         return;
     }
     struct conn_live *l = c->live;
-    if (kc_tls_init(&l->tls, w->ctx, c->target.host) != 0) {
+    if (kc_tls_init(&l->tls, w->ctx, &w->spares, c->target.host) != 0) {
         conn_finish(c, KC_OUTCOME_CLOSED, KC_PHASE_NONE, "out of memory");
         return;
     }

@@ -111,6 +111,7 @@ struct kc_worker {
     bool wake_open;          /* guarded by sc->dispatch_lock */
     bool closing;
     SSL_CTX *ctx;
+    struct kc_tls_spares spares; /* cleared SSLs for the next connections */
     struct kc_rate rate;
     uint32_t max_inflight;   /* this worker's share of -c */
     uint32_t limit;          /* current limit (lowered on EMFILE) */
