@@ -50,6 +50,9 @@ struct conn_talk {
     size_t n_planned;
     uint32_t answered_here; /* answers on the current connection */
     uint64_t sent_us;     /* request written (mono) */
+    /* Host header value: a name of up to KC_MAX_SNI bytes or a bracketed
+     * IPv6 literal, then ":65535" and the NUL. */
+    char authority[KC_MAX_SNI + 8];
 };
 
 /* What exists only while TCP is up: the TLS engine. Keeping it out of
