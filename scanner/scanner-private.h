@@ -25,6 +25,11 @@
 /* Ceiling on the leaf DER we keep. */
 #define KC_TLS_MAX_DER (16 * 1024)
 
+/* The TLS 1.2-and-older suites offered: every one a client without PSK or
+ * SRP credentials can offer, so the ClientHello lists the same suites as
+ * with "ALL:@SECLEVEL=0" (scanner/tls checks). */
+#define KC_TLS_CIPHERS "ALL:!PSK:!SRP:@SECLEVEL=0"
+
 /* One SSL_CTX per loop thread: SECLEVEL=0, TLS 1.0+, legacy renegotiation,
  * no verification, ALPN http/1.1. Returns NULL on failure. */
 SSL_CTX *kc_tls_ctx_new(void);

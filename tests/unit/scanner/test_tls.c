@@ -288,12 +288,42 @@ static void test_reused_ssl_carries_nothing(void **state)
     SSL_CTX_free(ctx);
 }
 
+/* The ClientHello's suites are those of "ALL:@SECLEVEL=0": the PSK and SRP
+ * suites left out of KC_TLS_CIPHERS are ones a client without their
+ * credentials never offers. */
+static void test_offered_suites_unchanged(void **state)
+{
+    (void)state;
+    SSL_CTX *ours = kc_tls_ctx_new();
+    SSL_CTX *all = kc_tls_ctx_new();
+    assert_int_equal(SSL_CTX_set_cipher_list(all, "ALL:@SECLEVEL=0"), 1);
+    SSL *a = SSL_new(ours), *b = SSL_new(all);
+    SSL_set_connect_state(a);
+    SSL_set_connect_state(b);
+    STACK_OF(SSL_CIPHER) *sa = SSL_get1_supported_ciphers(a);
+    STACK_OF(SSL_CIPHER) *sb = SSL_get1_supported_ciphers(b);
+    assert_true(sk_SSL_CIPHER_num(SSL_get_ciphers(a)) <
+                sk_SSL_CIPHER_num(SSL_get_ciphers(b)));
+    assert_true(sk_SSL_CIPHER_num(sa) > 60);
+    assert_int_equal(sk_SSL_CIPHER_num(sa), sk_SSL_CIPHER_num(sb));
+    for (int i = 0; i < sk_SSL_CIPHER_num(sa); i++)
+        assert_int_equal(SSL_CIPHER_get_id(sk_SSL_CIPHER_value(sa, i)),
+                         SSL_CIPHER_get_id(sk_SSL_CIPHER_value(sb, i)));
+    sk_SSL_CIPHER_free(sa);
+    sk_SSL_CIPHER_free(sb);
+    SSL_free(a);
+    SSL_free(b);
+    SSL_CTX_free(ours);
+    SSL_CTX_free(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshakes),
         cmocka_unit_test(test_garbage_and_ceiling),
         cmocka_unit_test(test_reused_ssl_carries_nothing),
+        cmocka_unit_test(test_offered_suites_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
