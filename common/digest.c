@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "common.h"
@@ -26,6 +27,26 @@ static void hex_of(const unsigned char *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/* EVP_sha256() makes OpenSSL 3 look its implementation up in the provider
+ * store again on every digest; kcensus hashes two certificates per target.
+ * Fetched once per process and never changed or freed, like the tables
+ * OpenSSL keeps for itself. */
+static EVP_MD *sha256_md;
+static CRYPTO_ONCE sha256_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+    if (!CRYPTO_THREAD_run_once(&sha256_once, sha256_fetch) ||
+        sha256_md == NULL)
+        return EVP_sha256();
+    return sha256_md;
+}
+
 struct kc_sha256 *kc_sha256_new(void)
 {
     struct kc_sha256 *h = calloc(1, sizeof(*h));
@@ -36,7 +57,7 @@ struct kc_sha256 *kc_sha256_new(void)
         free(h);
         return NULL;
     }
-    h->failed = EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) != 1;
+    h->failed = EVP_DigestInit_ex(h->md, sha256(), NULL) != 1;
     return h;
 }
 
@@ -62,6 +83,6 @@ void kc_sha256_hex(const void *data, size_t n, char out[KC_SHA256_HEX])
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     out[0] = '\0';
-    if (EVP_Digest(data, n, d, &len, EVP_sha256(), NULL) == 1 && len == 32)
+    if (EVP_Digest(data, n, d, &len, sha256(), NULL) == 1 && len == 32)
         hex_of(d, len, out);
 }

@@ -20,10 +20,6 @@
 
 #include "engine.h"
 
-/* Host header value: a name of up to KC_MAX_SNI bytes, or a bracketed
- * IPv6 literal, then ":65535" and the NUL. */
-#define CONN_AUTHORITY_CAP (KC_MAX_SNI + 8)
-
 static void conn_finish(struct conn *c, enum kc_outcome o, enum kc_phase ph,
                         const char *detail);
 static void conn_send_probe(struct conn *c);
@@ -574,18 +570,11 @@ static void conn_send_probe(struct conn *c)
     struct conn_live *live = c->live;
     struct conn_talk *l = c->talk;
     struct kc_probe_result *p = &l->result.probes[l->probe];
-    char authority[CONN_AUTHORITY_CAP], req[1024];
+    char req[1024];
     p->id = kc_probe_set_at(sc->cfg.probes, l->probe);
     p->sent = true;
     l->result.n_probes = l->probe + 1;
-    if (c->target.host[0] != '\0') {
-        kc_snprintf(authority, sizeof(authority), "%s:%u", c->target.host,
-                    (unsigned)c->target.port);
-    } else {
-        kc_endpoint_format(&c->target.addr, c->target.port, authority,
-                           sizeof(authority));
-    }
-    size_t n = kc_http_request(req, sizeof(req), p->id, authority,
+    size_t n = kc_http_request(req, sizeof(req), p->id, l->authority,
                                sc->user_agent);
     kc_http_rx_begin(&l->rx, p);
     if (c->state != CONN_HTTP)
@@ -610,6 +599,14 @@ static int conn_talk_new(struct conn *c)
         return -ENOMEM;
     kc_result_init(&k->result);
     k->n_planned = kc_probe_set_len(c->w->sc->cfg.probes);
+    /* Formatted once: every probe of the target sends the same Host. */
+    if (c->target.host[0] != '\0') {
+        kc_snprintf(k->authority, sizeof(k->authority), "%s:%u",
+                    c->target.host, (unsigned)c->target.port);
+    } else {
+        kc_endpoint_format(&c->target.addr, c->target.port, k->authority,
+                           sizeof(k->authority));
+    }
     c->talk = k;
     k->result.tls_us = since_us(c->live->tls_start_us);
     /* The first connection's TLS facts are the target's. */
@@ -748,7 +745,7 @@ static void conn_on_connected(struct conn *c)
         return;
     }
     struct conn_live *l = c->live;
-    if (kc_tls_init(&l->tls, w->ctx, c->target.host) != 0) {
+    if (kc_tls_init(&l->tls, w->ctx, &w->spares, c->target.host) != 0) {
         conn_finish(c, KC_OUTCOME_CLOSED, KC_PHASE_NONE, "out of memory");
         return;
     }

@@ -50,6 +50,9 @@ struct conn_talk {
     size_t n_planned;
     uint32_t answered_here; /* answers on the current connection */
     uint64_t sent_us;     /* request written (mono) */
+    /* Host header value: a name of up to KC_MAX_SNI bytes or a bracketed
+     * IPv6 literal, then ":65535" and the NUL. */
+    char authority[KC_MAX_SNI + 8];
 };
 
 /* What exists only while TCP is up: the TLS engine. Keeping it out of
@@ -111,6 +114,7 @@ struct kc_worker {
     bool wake_open;          /* guarded by sc->dispatch_lock */
     bool closing;
     SSL_CTX *ctx;
+    struct kc_tls_spares spares; /* cleared SSLs for the next connections */
     struct kc_rate rate;
     uint32_t max_inflight;   /* this worker's share of -c */
     uint32_t limit;          /* current limit (lowered on EMFILE) */

@@ -25,6 +25,11 @@
 /* Ceiling on the leaf DER we keep. */
 #define KC_TLS_MAX_DER (16 * 1024)
 
+/* The TLS 1.2-and-older suites offered: every one a client without PSK or
+ * SRP credentials can offer, so the ClientHello lists the same suites as
+ * with "ALL:@SECLEVEL=0" (scanner/tls checks). */
+#define KC_TLS_CIPHERS "ALL:!PSK:!SRP:@SECLEVEL=0"
+
 /* One SSL_CTX per loop thread: SECLEVEL=0, TLS 1.0+, legacy renegotiation,
  * no verification, ALPN http/1.1. Returns NULL on failure. */
 SSL_CTX *kc_tls_ctx_new(void);
@@ -56,13 +61,33 @@ struct kc_tls_queue {
  * buffers stay at their high-water mark for the connection's life). */
 struct kc_tls {
     SSL *ssl;
+    struct kc_tls_spares *spares; /* where ssl goes back to, or NULL */
     struct kc_tls_queue in;  /* peer -> OpenSSL, at most KC_TLS_MAX_PENDING */
     struct kc_tls_queue out; /* OpenSSL -> peer */
     char err[96];
 };
 
-/* sni may be NULL or "" (no SNI). Returns 0 or -ENOMEM. */
-int kc_tls_init(struct kc_tls *t, SSL_CTX *ctx, const char *sni);
+/* One loop thread's cleared SSL objects, handed to its next connections:
+ * SSL_clear keeps what SSL_new copies from the context (cipher lists, ALPN,
+ * verify settings) and costs less than SSL_free + SSL_new. At most cap are
+ * kept (a loop has at most that many connections at once). */
+struct kc_tls_spares {
+    SSL **ssl;
+    uint32_t n, cap;
+};
+
+/* Room for cap spares. 0 or -ENOMEM. */
+int kc_tls_spares_init(struct kc_tls_spares *s, uint32_t cap);
+/* Frees the spares (before their SSL_CTX). */
+void kc_tls_spares_free(struct kc_tls_spares *s);
+
+/* sni may be NULL or "" (no SNI). spares may be NULL: the SSL is made new;
+ * else one is taken from it when it holds one, and kc_tls_free gives it
+ * back. Returns 0 or -ENOMEM. */
+int kc_tls_init(struct kc_tls *t, SSL_CTX *ctx, struct kc_tls_spares *spares,
+                const char *sni);
+/* Ends the connection: its SSL is cleared into the spares it came with
+ * (nothing of this peer reaches the next one), or freed. */
 void kc_tls_free(struct kc_tls *t);
 /* Hands n ciphertext bytes to OpenSSL. Returns 0 or -ENOBUFS. */
 int kc_tls_feed(struct kc_tls *t, const void *p, size_t n);

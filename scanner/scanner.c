@@ -539,6 +539,7 @@ static void worker_free(struct kc_worker *w)
         uv_run(&w->loop, UV_RUN_DEFAULT);
     }
     uv_loop_close(&w->loop);
+    kc_tls_spares_free(&w->spares);
     SSL_CTX_free(w->ctx);
     free(w);
 }
@@ -562,7 +563,8 @@ static int worker_new(struct kc_scanner *sc, uint32_t id, uint32_t share,
         return rc;
     }
     w->ctx = kc_tls_ctx_new();
-    if (w->ctx == NULL) {
+    if (w->ctx == NULL || kc_tls_spares_init(&w->spares, share) != 0) {
+        SSL_CTX_free(w->ctx);
         uv_loop_close(&w->loop);
         free(w);
         return -ENOMEM;

@@ -49,8 +49,11 @@ SSL_CTX *kc_tls_ctx_new(void)
     SSL_CTX_set_cert_verify_callback(ctx, accept_chain, NULL);
     /* TLS 1.3: AES-128-GCM first (SHA-256 transcript and key schedule,
      * cheaper than AES-256's SHA-384) for servers that follow the client's
-     * order; Go's servers (kube-apiserver) pick by their own. */
-    if (SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0") != 1 ||
+     * order; Go's servers (kube-apiserver) pick by their own. Below 1.3,
+     * ALL but the PSK and SRP suites: a client without their credentials
+     * never offers them, yet OpenSSL walks the whole list several times
+     * per ClientHello (140 suites, 86 without them). */
+    if (SSL_CTX_set_cipher_list(ctx, KC_TLS_CIPHERS) != 1 ||
         SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256:"
                                       "TLS_CHACHA20_POLY1305_SHA256:"
                                       "TLS_AES_256_GCM_SHA384") != 1 ||
@@ -173,32 +176,101 @@ static void queue_method_make(void)
     queue_method = m;
 }
 
-int kc_tls_init(struct kc_tls *t, SSL_CTX *ctx, const char *sni)
+/* ---------------- SSL objects: new, or a cleared spare ---------------- */
+
+int kc_tls_spares_init(struct kc_tls_spares *s, uint32_t cap)
+{
+    memset(s, 0, sizeof(*s));
+    if (cap == 0)
+        return 0;
+    s->ssl = calloc(cap, sizeof(*s->ssl));
+    if (s->ssl == NULL)
+        return -ENOMEM;
+    s->cap = cap;
+    return 0;
+}
+
+void kc_tls_spares_free(struct kc_tls_spares *s)
+{
+    for (uint32_t i = 0; i < s->n; i++)
+        SSL_free(s->ssl[i]); /* frees its BIO */
+    free(s->ssl);
+    memset(s, 0, sizeof(*s));
+}
+
+/* A new SSL with our BIO. */
+static SSL *tls_ssl_new(SSL_CTX *ctx)
+{
+    SSL *ssl = SSL_new(ctx);
+    BIO *bio = BIO_new(queue_method);
+    if (ssl == NULL || bio == NULL) {
+        BIO_free(bio);
+        SSL_free(ssl);
+        return NULL;
+    }
+    BIO_set_init(bio, 1);
+    SSL_set_bio(ssl, bio, bio); /* the SSL owns it from here */
+    return ssl;
+}
+
+/* Sets what belongs to one connection, on a new SSL or a spare alike. A
+ * spare keeps its options (kc_tls_read may have added
+ * SSL_OP_NO_RENEGOTIATION) and its SNI name until they are set here. */
+static void tls_ssl_prepare(struct kc_tls *t, SSL_CTX *ctx, const char *sni)
+{
+    uint64_t opts = SSL_CTX_get_options(ctx);
+    SSL_clear_options(t->ssl, ~opts);
+    SSL_set_options(t->ssl, opts);
+    SSL_set_verify_result(t->ssl, X509_V_OK);
+    BIO_set_data(SSL_get_rbio(t->ssl), t);
+    /* NULL drops a spare's name; a name OpenSSL refuses (over 255
+     * bytes) goes without SNI, as it did before spares. */
+    const char *name = sni != NULL && sni[0] != '\0' ? sni : NULL;
+    SSL_set_tlsext_host_name(t->ssl, name);
+    SSL_set_connect_state(t->ssl);
+}
+
+/* Clears ssl into the spares, or says no (full, or SSL_clear refused: it
+ * does during a renegotiation). SSL_clear alone would keep the session of
+ * a handshake cut short (OpenSSL keeps it while in init): dropped first,
+ * so that no ClientHello offers one peer's session to another. */
+static bool tls_spare_keep(struct kc_tls_spares *s, SSL *ssl)
+{
+    if (s == NULL || s->n == s->cap)
+        return false;
+    ERR_clear_error();
+    if (SSL_set_session(ssl, NULL) != 1 || SSL_clear(ssl) != 1) {
+        ERR_clear_error();
+        return false;
+    }
+    BIO_set_data(SSL_get_rbio(ssl), NULL); /* its kc_tls ends now */
+    s->ssl[s->n++] = ssl;
+    return true;
+}
+
+int kc_tls_init(struct kc_tls *t, SSL_CTX *ctx, struct kc_tls_spares *spares,
+                const char *sni)
 {
     memset(t, 0, sizeof(*t));
     pthread_once(&queue_method_once, queue_method_make);
     if (queue_method == NULL)
         return -ENOMEM;
-    t->ssl = SSL_new(ctx);
-    BIO *bio = BIO_new(queue_method);
-    if (t->ssl == NULL || bio == NULL) {
-        BIO_free(bio);
-        SSL_free(t->ssl);
+    t->spares = spares;
+    if (spares != NULL && spares->n > 0)
+        t->ssl = spares->ssl[--spares->n];
+    else
+        t->ssl = tls_ssl_new(ctx);
+    if (t->ssl == NULL) {
         memset(t, 0, sizeof(*t));
         return -ENOMEM;
     }
-    BIO_set_data(bio, t);
-    BIO_set_init(bio, 1);
-    SSL_set_bio(t->ssl, bio, bio); /* the SSL owns it from here */
-    if (sni != NULL && sni[0] != '\0')
-        SSL_set_tlsext_host_name(t->ssl, sni);
-    SSL_set_connect_state(t->ssl);
+    tls_ssl_prepare(t, ctx, sni);
     return 0;
 }
 
 void kc_tls_free(struct kc_tls *t)
 {
-    if (t->ssl != NULL)
+    if (t->ssl != NULL && !tls_spare_keep(t->spares, t->ssl))
         SSL_free(t->ssl); /* frees the BIO */
     queue_reset(&t->in);
     queue_reset(&t->out);

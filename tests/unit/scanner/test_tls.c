@@ -83,7 +83,7 @@ static void test_handshakes(void **state)
         struct kc_tls c;
         struct kc_result r;
         server_init(&s, tc->max_version, tc->rsa);
-        assert_int_equal(kc_tls_init(&c, ctx, "example.test"), 0);
+        assert_int_equal(kc_tls_init(&c, ctx, NULL, "example.test"), 0);
         enum kc_tls_status st = pump(&c, &s);
         if (st != KC_TLS_DONE)
             print_error("%s: %d %s\n", tc->name, st, c.err);
@@ -160,7 +160,7 @@ static void test_garbage_and_ceiling(void **state)
     SSL_CTX *ctx = kc_tls_ctx_new();
     struct kc_tls c;
     char buf[4096];
-    assert_int_equal(kc_tls_init(&c, ctx, NULL), 0);
+    assert_int_equal(kc_tls_init(&c, ctx, NULL, NULL), 0);
     assert_int_equal(kc_tls_handshake(&c), KC_TLS_WANT_IO);
     assert_true(kc_tls_drain(&c, buf, sizeof(buf)) > 0);
     const char junk[] = "HTTP/1.0 400 Bad Request\r\n\r\nno TLS here\r\n";
@@ -170,7 +170,7 @@ static void test_garbage_and_ceiling(void **state)
     kc_tls_free(&c);
 
     /* More unprocessed ciphertext than the cap is refused. */
-    assert_int_equal(kc_tls_init(&c, ctx, NULL), 0);
+    assert_int_equal(kc_tls_init(&c, ctx, NULL, NULL), 0);
     static char big[KC_TLS_MAX_PENDING];
     assert_int_equal(kc_tls_feed(&c, big, sizeof(big) - 10), 0);
     assert_int_equal(kc_tls_feed(&c, big, 100), -ENOBUFS);
@@ -178,11 +178,152 @@ static void test_garbage_and_ceiling(void **state)
     SSL_CTX_free(ctx);
 }
 
+/* The server's side of ALPN: http/1.1 when offered. */
+static int select_http11(SSL *ssl, const unsigned char **out,
+                         unsigned char *outlen, const unsigned char *in,
+                         unsigned int inlen, void *arg)
+{
+    (void)ssl;
+    (void)arg;
+    static const unsigned char want[] = "\x08http/1.1";
+    unsigned char *sel = NULL;
+    if (SSL_select_next_proto(&sel, outlen, want, sizeof(want) - 1, in,
+                              inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+/* One handshake of c (from spares) against a new server; records it in r. */
+static void reuse_round(SSL_CTX *ctx, struct kc_tls_spares *sp,
+                        struct kc_tls *c, struct server *s, const char *sni,
+                        struct kc_result *r)
+{
+    assert_int_equal(kc_tls_init(c, ctx, sp, sni), 0);
+    /* Nothing of an earlier peer: no session, options as the context's
+     * (kc_tls_read adds SSL_OP_NO_RENEGOTIATION), no verify verdict. */
+    assert_null(SSL_get0_session(c->ssl));
+    assert_true(SSL_get_options(c->ssl) == SSL_CTX_get_options(ctx));
+    assert_int_equal(SSL_get_verify_result(c->ssl), X509_V_OK);
+    assert_int_equal(pump(c, s), KC_TLS_DONE);
+    assert_int_equal(SSL_session_reused(c->ssl), 0);
+    assert_int_equal(SSL_num_renegotiations(c->ssl), 0);
+    kc_result_init(r);
+    kc_tls_record(c, r);
+}
+
+/* A cleared SSL serves the next peer with nothing of the last one: SNI,
+ * ALPN, version, cipher and certificate facts are the second peer's own,
+ * and a handshake cut short leaves no session behind. */
+static void test_reused_ssl_carries_nothing(void **state)
+{
+    (void)state;
+    SSL_CTX *ctx = kc_tls_ctx_new();
+    struct kc_tls_spares sp;
+    assert_int_equal(kc_tls_spares_init(&sp, 1), 0);
+    struct kc_tls c;
+    struct server a, b, cut, d;
+    struct kc_result ra, rb, rd;
+
+    server_init(&a, 0, false); /* TLS 1.3, P-256, ALPN */
+    SSL_CTX_set_alpn_select_cb(a.ctx, select_http11, NULL);
+    reuse_round(ctx, &sp, &c, &a, "first.test", &ra);
+    SSL *ssl = c.ssl;
+    assert_string_equal(SSL_get_servername(a.ssl, TLSEXT_NAMETYPE_host_name),
+                        "first.test");
+    assert_string_equal(ra.alpn, "http/1.1");
+    SSL_set_options(c.ssl, SSL_OP_NO_RENEGOTIATION); /* as after a read */
+    kc_tls_free(&c);
+    assert_int_equal(sp.n, 1);
+
+    server_init(&b, TLS1_2_VERSION, true); /* RSA, no ALPN */
+    reuse_round(ctx, &sp, &c, &b, NULL, &rb);
+    assert_ptr_equal(c.ssl, ssl);
+    assert_null(SSL_get_servername(b.ssl, TLSEXT_NAMETYPE_host_name));
+    assert_string_equal(rb.tls_version, "TLSv1.2");
+    assert_string_equal(rb.alpn, "");
+    assert_string_not_equal(rb.cipher, ra.cipher);
+    assert_string_equal(rb.cert.key_type, "rsa");
+    assert_int_equal(rb.cert.key_bits, 2048);
+    assert_string_equal(rb.cert.key_curve, "");
+    assert_string_not_equal(rb.cert.sha256, ra.cert.sha256);
+    assert_int_not_equal(rb.cert.der.len, ra.cert.der.len);
+    kc_tls_free(&c);
+
+    /* TLS 1.2 cut after the server's first flight: OpenSSL holds a session
+     * (the server's session id) while the handshake is unfinished. */
+    server_init(&cut, TLS1_2_VERSION, true);
+    assert_int_equal(kc_tls_init(&c, ctx, &sp, "cut.test"), 0);
+    char buf[32768];
+    assert_int_equal(kc_tls_handshake(&c), KC_TLS_WANT_IO);
+    size_t n = kc_tls_drain(&c, buf, sizeof(buf));
+    BIO_write(cut.in, buf, (int)n);
+    SSL_do_handshake(cut.ssl);
+    int m = BIO_read(cut.out, buf, sizeof(buf));
+    assert_int_equal(kc_tls_feed(&c, buf, (size_t)m), 0);
+    assert_int_equal(kc_tls_handshake(&c), KC_TLS_WANT_IO);
+    assert_non_null(SSL_get0_session(c.ssl));
+    kc_tls_free(&c);
+    assert_int_equal(sp.n, 1);
+
+    server_init(&d, 0, false);
+    reuse_round(ctx, &sp, &c, &d, "second.test", &rd);
+    assert_ptr_equal(c.ssl, ssl);
+    assert_string_equal(SSL_get_servername(d.ssl, TLSEXT_NAMETYPE_host_name),
+                        "second.test");
+    assert_string_equal(rd.tls_version, "TLSv1.3");
+    assert_string_equal(rd.alpn, "");
+    assert_string_equal(rd.cert.key_type, "ec");
+    assert_string_not_equal(rd.cert.sha256, ra.cert.sha256);
+    kc_tls_free(&c);
+
+    kc_result_clear(&ra);
+    kc_result_clear(&rb);
+    kc_result_clear(&rd);
+    server_free(&a);
+    server_free(&b);
+    server_free(&cut);
+    server_free(&d);
+    kc_tls_spares_free(&sp);
+    SSL_CTX_free(ctx);
+}
+
+/* The ClientHello's suites are those of "ALL:@SECLEVEL=0": the PSK and SRP
+ * suites left out of KC_TLS_CIPHERS are ones a client without their
+ * credentials never offers. */
+static void test_offered_suites_unchanged(void **state)
+{
+    (void)state;
+    SSL_CTX *ours = kc_tls_ctx_new();
+    SSL_CTX *all = kc_tls_ctx_new();
+    assert_int_equal(SSL_CTX_set_cipher_list(all, "ALL:@SECLEVEL=0"), 1);
+    SSL *a = SSL_new(ours), *b = SSL_new(all);
+    SSL_set_connect_state(a);
+    SSL_set_connect_state(b);
+    STACK_OF(SSL_CIPHER) *sa = SSL_get1_supported_ciphers(a);
+    STACK_OF(SSL_CIPHER) *sb = SSL_get1_supported_ciphers(b);
+    assert_true(sk_SSL_CIPHER_num(SSL_get_ciphers(a)) <
+                sk_SSL_CIPHER_num(SSL_get_ciphers(b)));
+    assert_true(sk_SSL_CIPHER_num(sa) > 60);
+    assert_int_equal(sk_SSL_CIPHER_num(sa), sk_SSL_CIPHER_num(sb));
+    for (int i = 0; i < sk_SSL_CIPHER_num(sa); i++)
+        assert_int_equal(SSL_CIPHER_get_id(sk_SSL_CIPHER_value(sa, i)),
+                         SSL_CIPHER_get_id(sk_SSL_CIPHER_value(sb, i)));
+    sk_SSL_CIPHER_free(sa);
+    sk_SSL_CIPHER_free(sb);
+    SSL_free(a);
+    SSL_free(b);
+    SSL_CTX_free(ours);
+    SSL_CTX_free(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshakes),
         cmocka_unit_test(test_garbage_and_ceiling),
+        cmocka_unit_test(test_reused_ssl_carries_nothing),
+        cmocka_unit_test(test_offered_suites_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -232,7 +232,10 @@ static void print_record(FILE *f, const struct hs_case *hc,
             ci->der.len);
 }
 
-static void run_case(FILE *f, SSL_CTX *cctx, const struct hs_case *hc)
+/* spares: NULL, or the cleared SSLs every case takes its client from;
+ * *reused counts the cases whose SSL served an earlier case. */
+static void run_case(FILE *f, SSL_CTX *cctx, struct kc_tls_spares *spares,
+                     unsigned *reused, const struct hs_case *hc)
 {
     SSL_CTX *sctx = server_ctx(hc);
     SSL *s = SSL_new(sctx);
@@ -244,7 +247,13 @@ static void run_case(FILE *f, SSL_CTX *cctx, const struct hs_case *hc)
     struct kc_tls c;
     struct kc_result r;
     kc_result_init(&r);
-    assert_int_equal(kc_tls_init(&c, cctx, "kubernetes"), 0);
+    SSL *spare = spares != NULL && spares->n > 0 ? spares->ssl[0] : NULL;
+    assert_int_equal(kc_tls_init(&c, cctx, spares, "kubernetes"), 0);
+    if (spare != NULL) {
+        assert_ptr_equal(c.ssl, spare);
+        assert_null(SSL_get0_session(c.ssl)); /* no earlier peer's */
+        (*reused)++;
+    }
     enum kc_tls_status st = tls_peer_pump(&c, s, sin, sout);
     if (st == KC_TLS_DONE)
         kc_tls_record(&c, &r);
@@ -269,11 +278,17 @@ static const int versions[] = {TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION,
 static const char *const groups[] = {"X25519", "P-256", "P-384", "P-521",
                                      "X448", "ffdhe2048"};
 
-/* The whole transcript of one mode. */
-static void run_all(FILE *f)
+/* The whole transcript of one mode; with reuse, every case after the
+ * first runs on the SSL of the one before (cleared by kc_tls_free). */
+static void run_all(FILE *f, bool reuse)
 {
     SSL_CTX *cctx = kc_tls_ctx_new();
     assert_non_null(cctx);
+    struct kc_tls_spares spares;
+    assert_int_equal(kc_tls_spares_init(&spares, 1), 0);
+    struct kc_tls_spares *sp = reuse ? &spares : NULL;
+    unsigned reused = 0;
+    /* The first and last lines say how the transcript was made. */
     fprintf(f, "engine=%d\n", kc_tls_key_engine());
     for (int k = 0; k < K__COUNT; k++) {
         for (size_t v = 0; v < KC_ARRAY_LEN(versions); v++) {
@@ -281,7 +296,7 @@ static void run_all(FILE *f)
                 struct hs_case hc = {(enum key_kind)k, versions[v], NULL,
                                      wrong == 1};
                 if (kind_allows(hc.kind, hc.version))
-                    run_case(f, cctx, &hc);
+                    run_case(f, cctx, sp, &reused, &hc);
             }
         }
     }
@@ -291,15 +306,17 @@ static void run_all(FILE *f)
             /* TLS 1.2 has no finite-field DHE suite for an ECDSA key. */
             if (v == TLS1_2_VERSION && strncmp(groups[g], "ffdhe", 5) == 0)
                 continue;
-            run_case(f, cctx, &hc);
+            run_case(f, cctx, sp, &reused, &hc);
         }
     }
+    fprintf(f, "reused=%u\n", reused);
+    kc_tls_spares_free(&spares);
     SSL_CTX_free(cctx);
 }
 
 /* Runs run_all() in a child with KCENSUS_KEY_ENGINE=mode; the transcript
  * comes back in a malloc'd string. */
-static char *transcript(const char *mode)
+static char *transcript(const char *mode, bool reuse)
 {
     int fds[2];
     assert_int_equal(pipe(fds), 0);
@@ -309,7 +326,7 @@ static char *transcript(const char *mode)
         close(fds[0]);
         setenv("KCENSUS_KEY_ENGINE", mode, 1);
         FILE *f = fdopen(fds[1], "w");
-        run_all(f);
+        run_all(f, reuse);
         fclose(f);
         _exit(0);
     }
@@ -344,22 +361,39 @@ static size_t count_of(const char *text, const char *needle)
     return n;
 }
 
+/* The records of a transcript: past its first line, up to "reused=". */
+static const char *records(char *text)
+{
+    char *end = strstr(text, "\nreused=");
+    assert_non_null(end);
+    end[1] = '\0';
+    return strchr(text, '\n');
+}
+
 static void test_engine_keeps_records(void **state)
 {
     (void)state;
     materials_make();
-    char *off = transcript("off");
-    char *on = transcript("on");
+    char *off = transcript("off", false);
+    char *on = transcript("on", false);
+    char *again = transcript("on", true);
     materials_free();
     assert_non_null(strstr(off, "engine=0\n"));
 #ifdef KC_KEY_ENGINE
     assert_non_null(strstr(on, "engine=1\n"));
 #endif
-    /* Same records, line for line, past the first line. */
-    const char *a = strchr(off, '\n'), *b = strchr(on, '\n');
+    assert_non_null(strstr(on, "\nreused=0\n"));
+    /* With reuse, every case but the first ran on a cleared SSL. */
+    assert_non_null(strstr(again, "\nreused=54\n"));
+    /* Same records, line for line: with and without the engine, and on a
+     * new SSL or one that served every other key type before. */
+    const char *a = records(off), *b = records(on), *c = records(again);
     if (strcmp(a, b) != 0)
         print_error("without the engine:\n%s\nwith it:\n%s\n", off, on);
     assert_string_equal(a, b);
+    if (strcmp(b, c) != 0)
+        print_error("new SSLs:\n%s\nreused SSLs:\n%s\n", on, again);
+    assert_string_equal(b, c);
 
     /* 7 key types: 4 versions for RSA and EC (4 kinds), 2 for the rest;
      * each with the right and the wrong key; then 6 groups over TLS 1.3
@@ -386,6 +420,7 @@ static void test_engine_keeps_records(void **state)
                      keyed / 2);
     free(off);
     free(on);
+    free(again);
 }
 
 int main(void)
