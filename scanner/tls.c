@@ -526,7 +526,9 @@ void kc_tls_record_cert(struct kc_cert_info *ci, X509 *x)
     kc_strlcpy(ci->sig_alg, OBJ_nid2ln(X509_get_signature_nid(x)),
                sizeof(ci->sig_alg));
     /* The fingerprint is the SHA-256 of the whole DER, which is kept
-     * only up to its ceiling. */
+     * only up to its ceiling. Encoding it whole is bounded: the leaf
+     * arrived inside the Certificate message, which OpenSSL caps at the
+     * context's max_cert_list (100 KiB by default, left as it is). */
     unsigned char *der = NULL;
     int derlen = i2d_X509(x, &der);
     if (derlen > 0) {
