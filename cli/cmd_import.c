@@ -40,28 +40,6 @@ static void import_free(struct import *im)
     free(im->suffix);
 }
 
-/* A real calendar date, YYYY-MM-DD, from 1970 on: timegm() normalises
- * 2024-02-31 to 2024-03-02, so a date that does not come back the same
- * does not exist. */
-static bool valid_date(const char *s)
-{
-    struct tm tm, back_tm;
-    char back[16];
-    const char *end;
-    time_t t;
-    memset(&tm, 0, sizeof(tm));
-    if (strlen(s) != 10)
-        return false;
-    end = strptime(s, "%Y-%m-%d", &tm);
-    if (end == NULL || *end != '\0' || tm.tm_year < 70)
-        return false;
-    t = timegm(&tm);
-    if (t == (time_t)-1 || gmtime_r(&t, &back_tm) == NULL)
-        return false;
-    strftime(back, sizeof(back), "%Y-%m-%d", &back_tm);
-    return strcmp(back, s) == 0;
-}
-
 static int read_file(const char *path, char **out, size_t *len,
                      struct kc_error *err)
 {
@@ -313,7 +291,7 @@ static int import_main(const struct cli_command *cmd, int argc, char **argv)
     if (buckets == NULL || ip.date == NULL)
         return cli_usage_error(cmd, "--buckets CSV and --date YYYY-MM-DD "
                                     "are required");
-    if (!valid_date(ip.date))
+    if (!kc_parse_date(ip.date, strlen(ip.date)))
         return cli_usage_error(cmd, "--date '%s' is not a YYYY-MM-DD date",
                                ip.date);
     ip.source = buckets;

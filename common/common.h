@@ -340,6 +340,10 @@ bool kc_parse_duration_ms(const char *s, uint64_t min_ms, uint64_t max_ms,
                           uint64_t *out);
 /* "I/N" with 0 <= I < N <= 65536. */
 bool kc_parse_shard(const char *s, uint32_t *index, uint32_t *count);
+/* The n bytes at s are a calendar date YYYY-MM-DD that exists, from 1970
+ * on (2024-02-30 does not). n must be 10; s need not end there (the date
+ * part of a timestamp). */
+bool kc_parse_date(const char *s, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* Time                                                                */

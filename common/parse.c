@@ -125,3 +125,17 @@ bool kc_parse_shard(const char *s, uint32_t *index, uint32_t *count)
     *count = (uint32_t)n;
     return true;
 }
+
+bool kc_parse_date(const char *s, size_t n)
+{
+    static const uint8_t days[12] = {31, 28, 31, 30, 31, 30,
+                                     31, 31, 30, 31, 30, 31};
+    uint64_t y, m, d;
+    if (n != 10 || s[4] != '-' || s[7] != '-' ||
+        !kc_parse_u64n(s, 4, 1970, 9999, &y) ||
+        !kc_parse_u64n(s + 5, 2, 1, 12, &m) ||
+        !kc_parse_u64n(s + 8, 2, 1, 31, &d))
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= (uint64_t)days[m - 1] + (m == 2 && leap);
+}

@@ -186,17 +186,6 @@ static char *dup_or_empty(const char *s)
     return strdup(s ? s : "");
 }
 
-/* The date is printed unescaped in several places: digits only. */
-static bool valid_date(const char *s)
-{
-    for (size_t i = 0; i < 10; i++) {
-        bool dash = i == 4 || i == 7;
-        if (dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-            return false;
-    }
-    return true;
-}
-
 int kc_report_new(const struct kc_releases *rel,
                   const struct kc_report_meta *meta, struct kc_report **out,
                   struct kc_error *err)
@@ -204,7 +193,7 @@ int kc_report_new(const struct kc_releases *rel,
     struct kc_report *r;
     const char *st = meta->started_at ? meta->started_at : "";
 
-    if (!valid_date(st))
+    if (strlen(st) < 10 || !kc_parse_date(st, 10))
         return kc_error_set(err, -EINVAL,
                             "scan %lld: start time '%.40s' has no date",
                             (long long)meta->scan_id, st);

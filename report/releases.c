@@ -33,16 +33,6 @@ const char *kc_eol_str(enum kc_eol v)
     return (unsigned)v < KC_EOL__COUNT ? eol_names[v] : "?";
 }
 
-static bool is_date(const char *s, size_t n)
-{
-    if (n != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (size_t i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return false;
-    return true;
-}
-
 static struct release *find(const struct kc_releases *rel, int minor)
 {
     for (size_t i = 0; i < rel->n; i++)
@@ -119,7 +109,7 @@ static int parse_line(struct kc_releases *rel, const char *line, size_t len,
                             "release table line %zu: no end_of_life column",
                             lineno);
     if (dl > 0) {
-        if (!is_date(d, dl))
+        if (!kc_parse_date(d, dl))
             return kc_error_set(err, -EINVAL,
                                 "release table line %zu: end_of_life is not "
                                 "YYYY-MM-DD",

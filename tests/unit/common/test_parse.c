@@ -120,12 +120,36 @@ static void test_shard(void **state)
     assert_int_equal(i, 3);
 }
 
+/* Dates that exist, the leap-year rules, the shape, and the date part of
+ * a timestamp (n = 10 of a longer string). */
+static void test_date(void **state)
+{
+    static const struct {
+        const char *s;
+        bool ok;
+    } cases[] = {
+        {"2024-02-05", true},  {"2024-02-29", true},  {"2000-02-29", true},
+        {"1970-01-01", true},  {"2026-12-31", true},  {"2023-02-29", false},
+        {"1900-02-29", false}, {"2100-02-29", false}, {"2024-02-30", false},
+        {"2024-04-31", false}, {"2024-13-01", false}, {"2024-00-10", false},
+        {"2024-01-00", false}, {"1969-12-31", false}, {"2024-1-010", false},
+        {"2024/01/01", false}, {"+024-01-01", false}, {"2024-01-0a", false},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if (kc_parse_date(cases[i].s, strlen(cases[i].s)) != cases[i].ok)
+            fail_msg("kc_parse_date(\"%s\") != %d", cases[i].s, cases[i].ok);
+    assert_true(kc_parse_date("2026-12-06T18:35:04.705Z", 10));
+    assert_false(kc_parse_date("2026-12-06T18:35:04.705Z", 11));
+    assert_false(kc_parse_date("2026-12-0", 9));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_u64),      cmocka_unit_test(test_i64),
         cmocka_unit_test(test_port),     cmocka_unit_test(test_duration),
-        cmocka_unit_test(test_shard),
+        cmocka_unit_test(test_shard),    cmocka_unit_test(test_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
