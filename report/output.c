@@ -416,7 +416,8 @@ static void trend_version_shown(FILE *f, const struct kc_report *r)
 {
     uint64_t total = kc_report_total(r), v = kc_report_versioned(r);
     uint32_t ppm = total ? (uint32_t)((v * 1000000u + total / 2) / total) : 0;
-    trend_line(f, r, "version_shown", "versioned", 9, v,
+    static const char versioned[] = "versioned";
+    trend_line(f, r, "version_shown", versioned, sizeof(versioned) - 1, v,
                total ? ppm / 1e6 : -1);
     trend_line(f, r, "version_shown", KC_KEY_NO_VERSION,
                strlen(KC_KEY_NO_VERSION), total - v,
