@@ -309,6 +309,7 @@ static void status_write_file(const struct status *st,
         "targets_per_s", now_rate, "targets_per_s_avg", avg);
     json_object_set_new(o, "eta_s", eta >= 0 ? json_integer(eta) : json_null());
     json_object_set_new(o, "reconnects", json_integer((json_int_t)x->reconnects));
+    json_object_set_new(o, "slowdowns", json_integer((json_int_t)x->slowdowns));
     json_t *by = json_object();
     for (int i = 0; i < KC_OUTCOME__COUNT; i++)
         json_object_set_new(by, kc_outcome_str(i),
