@@ -84,9 +84,10 @@ run "$work/second.db" >"$work/second.log" 2>&1
 rc=$?
 t2=$(now_ms)
 [ $rc = 75 ] || { cat "$work/second.log"; fail "overlapping run exited $rc, want 75"; }
-[ $((t2 - t1)) -lt 1000 ] || fail "overlapping run took $((t2 - t1)) ms to give up"
 [ ! -e "$work/second.db" ] || fail "overlapping run created its database"
-kill -0 $holder 2>/dev/null || fail "first run did not survive the second"
+# It gave up at once rather than waiting for the lock: the first run (a
+# 3 s timeout against a silent listener) is still going.
+kill -0 $holder 2>/dev/null || fail "first run did not survive the second (the second waited for the lock?)"
 wait $holder; rc=$?
 holder=''
 [ $rc = 0 ] || { cat "$work/first.log"; fail "first run exited $rc"; }
